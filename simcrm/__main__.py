@@ -1,0 +1,7 @@
+"""``python -m simcrm``."""
+
+import sys
+
+from simcrm.cli import main
+
+sys.exit(main())

@@ -1,0 +1,109 @@
+"""Simulate trials: whole blocks, grouped into chunks of work (MODEL.md §8).
+
+A chunk is a range of block indices; it is fully described by ``(scenario, seed, trials,
+first block, stop block)``, so it can be computed anywhere and gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from simcrm.errors import InputError
+from simcrm.model import simulate_block
+from simcrm.scenario import MAX_TRIALS, Scenario
+from simcrm.streams import BLOCK_SIZE, block_count, block_sizes
+
+DEFAULT_CHUNK_TRIALS = 16 * BLOCK_SIZE
+"""Trials per chunk unless asked otherwise (262,144: ~60 MB of columns in memory)."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Blocks ``first`` to ``stop - 1`` of a run of ``trials`` trials."""
+
+    first: int
+    stop: int
+
+    @property
+    def name(self) -> str:
+        """File stem that orders chunks by block index."""
+        return f"blocks-{self.first:08d}-{self.stop:08d}"
+
+
+def plan_chunks(trials: int, chunk_trials: int = DEFAULT_CHUNK_TRIALS) -> list[Chunk]:
+    """Split a run into chunks of whole blocks.
+
+    Parameters
+    ----------
+    trials
+        Trials in the run.
+    chunk_trials
+        Trials per chunk; rounded up to a whole number of blocks of 16,384.
+    """
+    check_trials(trials)
+    if chunk_trials < 1:
+        raise InputError("--chunk-size", chunk_trials, "give a positive number of trials")
+    per_chunk = block_count(chunk_trials)
+    blocks = block_count(trials)
+    return [Chunk(k, min(k + per_chunk, blocks)) for k in range(0, blocks, per_chunk)]
+
+
+def check_trials(trials: int) -> None:
+    """Refuse a number of trials outside ``1 .. MAX_TRIALS``."""
+    if not 1 <= trials <= MAX_TRIALS:
+        raise InputError("trials", trials, f"give a whole number from 1 to {MAX_TRIALS:.0e}")
+
+
+def check_seed(seed: int) -> None:
+    """Refuse a seed that is not a non-negative 63-bit integer."""
+    if not 0 <= seed < 2**63:
+        raise InputError("seed", seed, "give a whole number from 0 to 2**63 - 1")
+
+
+def simulate_chunk(scenario: Scenario, seed: int, trials: int, chunk: Chunk) -> pa.Table:
+    """Simulate the blocks of one chunk into an Arrow table (rows in trial order)."""
+    parts = [simulate_block(scenario, seed, k, n) for k, n in block_sizes(trials, chunk.first, chunk.stop)]
+    names = list(parts[0])
+    return pa.table({name: np.concatenate([p[name] for p in parts]) for name in names})
+
+
+def iter_chunks(
+    scenario: Scenario,
+    seed: int,
+    trials: int,
+    chunks: list[Chunk],
+    on_chunk: Callable[[Chunk], None] | None = None,
+) -> Iterator[tuple[Chunk, pa.Table]]:
+    """Simulate chunks in process, one at a time, yielding each as it is done."""
+    for chunk in chunks:
+        table = simulate_chunk(scenario, seed, trials, chunk)
+        if on_chunk is not None:
+            on_chunk(chunk)
+        yield chunk, table
+
+
+def simulate(scenario: Scenario, trials: int | None = None, seed: int | None = None) -> pd.DataFrame:
+    """Simulate ``trials`` projects in memory.
+
+    Parameters
+    ----------
+    scenario
+        The project model (:func:`simcrm.load_scenario`).
+    trials, seed
+        Default: the scenario's ``[simulation]`` settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per trial, the columns of MODEL.md §7 then ``fail_<name>`` per criterion.
+    """
+    n = scenario.simulation.trials if trials is None else trials
+    s = scenario.simulation.seed if seed is None else seed
+    check_seed(s)
+    tables = [t for _, t in iter_chunks(scenario, s, n, plan_chunks(n))]
+    return pa.concat_tables(tables).to_pandas()

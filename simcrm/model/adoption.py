@@ -1,0 +1,60 @@
+"""Operate: Bass diffusion of use after go-live (MODEL.md §3, *contract*)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from simcrm.scenario import Scenario
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class AdoptionState:
+    """Adoption dynamics of each trial; ``ceiling`` and ``innovation`` change on review.
+
+    Attributes
+    ----------
+    ceiling
+        ``m``: the share of users who will ever use the system.
+    innovation
+        ``p``: adoption from outside influence (training, mandate).
+    imitation
+        ``qb``: adoption by imitation of colleagues (collaboration tools raise it).
+    discontinuance
+        ``δ``: monthly share of active users who stop using it.
+    """
+
+    ceiling: FloatArray
+    innovation: FloatArray
+    imitation: FloatArray
+    discontinuance: FloatArray
+
+
+def draw_adoption(scenario: Scenario, rng: np.random.Generator, n: int) -> AdoptionState:
+    """Draw the adoption parameters from the ADOPTION stream.
+
+    ``p = p0 + training_effect · training``; ``qb = qb0 (1 + collaboration_effect ·
+    collaboration)`` — each effect a documented scenario coefficient.
+    """
+    ad = scenario.adoption
+    ceiling = ad.ceiling.sample(rng, n)
+    innovation = ad.innovation.sample(rng, n) + ad.training_effect * ad.training
+    imitation = ad.imitation.sample(rng, n) * (1.0 + ad.collaboration_effect * ad.collaboration)
+    discontinuance = ad.discontinuance.sample(rng, n)
+    return AdoptionState(ceiling, np.minimum(innovation, 1.0), imitation, discontinuance)
+
+
+def bass_step(active: FloatArray, state: AdoptionState) -> FloatArray:
+    """One month of adoption: ``a + (p + qb·a/m)(m − a) − δ·a``, clipped to ``[0, m]``.
+
+    With ``δ = 0`` this is the discrete Bass recursion of MODEL.md §3.
+    """
+    m = state.ceiling
+    share = np.divide(active, m, out=np.zeros_like(active), where=m > 0)
+    grown = active + (state.innovation + state.imitation * share) * (m - active)
+    grown -= state.discontinuance * active
+    return np.clip(grown, 0.0, m)

@@ -1,0 +1,82 @@
+"""Render summaries as short, readable terminal tables (rich)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+
+from simcrm.summary import DISTRIBUTION_COLUMNS, EVENTS, Summary
+
+MONEY_COLUMNS = {"actual_cost", "npv"}
+PERCENT_COLUMNS = {"cost_overrun", "schedule_overrun", "scope_growth", "roi", "adoption_12m", "adoption_final"}
+
+
+def _pct(x: float) -> str:
+    return "—" if x != x else f"{100 * x:.1f}%"
+
+
+def _value(column: str, x: float) -> str:
+    if x != x:
+        return "—"
+    if column in PERCENT_COLUMNS:
+        return f"{100 * x:+.1f}%" if column in {"cost_overrun", "schedule_overrun", "roi"} else f"{100 * x:.1f}%"
+    if column in MONEY_COLUMNS:
+        return f"{x:,.0f}"
+    return f"{x:.1f}"
+
+
+def _interval(entry: dict[str, Any]) -> str:
+    low, high = entry["ci95"]
+    return f"{_pct(low)} – {_pct(high)}"
+
+
+def summary_tables(summary: Summary, title: str = "", currency: str = "") -> Group:
+    """The summary as rich tables: verdicts, events, distributions, and the cross-table."""
+    n = summary["trials"]
+    verdicts = Table(title=f"{title} — {n:,} trials".strip(" —"), title_justify="left")
+    verdicts.add_column("failure criterion")
+    verdicts.add_column("P(fail)", justify="right")
+    verdicts.add_column("95% Wilson interval", justify="right")
+    for name, entry in summary["criteria"].items():
+        verdicts.add_row(name, _pct(entry["p"]), _interval(entry))
+    for key, label in EVENTS.items():
+        entry = summary["events"][key]
+        verdicts.add_row(f"[dim]{label}[/dim]", _pct(entry["p"]), _interval(entry))
+
+    spread = Table(title="distributions (mean and percentiles)", title_justify="left")
+    spread.add_column("output")
+    for label in ("mean", "P10", "P50", "P80", "P90"):
+        spread.add_column(label, justify="right")
+    for column in DISTRIBUTION_COLUMNS:
+        d = summary["distributions"][column]
+        label = column + (f" ({currency})" if column in MONEY_COLUMNS and currency else "")
+        if d.get("defined", 1.0) < 0.999:
+            label += f" [dim]({_pct(d['defined'])} defined)[/dim]"
+        spread.add_row(label, *(_value(column, d[k]) for k in ("mean", "p10", "p50", "p80", "p90")))
+
+    parts: list[Table] = [verdicts, spread]
+    cross = summary.get("crosstab")
+    if cross:
+        table = Table(title=f"who calls it a failure: {cross['rows']} vs {cross['columns']}", title_justify="left")
+        table.add_column("")
+        table.add_column(f"{cross['columns']}: ok", justify="right")
+        table.add_column(f"{cross['columns']}: fail", justify="right")
+        for label, row in zip(("ok", "fail"), cross["counts"], strict=True):
+            table.add_row(f"{cross['rows']}: {label}", *(_pct(c / n) for c in row))
+        parts.append(table)
+    if summary.get("disagreement"):
+        table = Table(title="stakeholders disagree (one says fail, the other not)", title_justify="left")
+        table.add_column("pair")
+        table.add_column("share of projects", justify="right")
+        table.add_column("95% interval", justify="right")
+        for pair, entry in summary["disagreement"].items():
+            table.add_row(pair.replace("|", " vs "), _pct(entry["p"]), _interval(entry))
+        parts.append(table)
+    return Group(*parts)
+
+
+def print_summary(summary: Summary, title: str = "", currency: str = "", console: Console | None = None) -> None:
+    """Print the summary tables to the terminal."""
+    (console or Console()).print(summary_tables(summary, title, currency))

@@ -1,0 +1,281 @@
+"""The scenario schema: every parameter of one CRM project model (MODEL.md §1–§6, §8).
+
+A scenario is a TOML file. This module declares its sections as pydantic models (the
+first tier of validation: types, ranges, unknown keys) and checks what spans fields
+(the second tier: shares summing to 1, a scope-creep process that must end, criteria
+naming real outputs). :func:`simcrm.scenario_io.load_scenario` reads a file into it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from simcrm.costcurve import BENCHMARK_POINTS, Complexity
+from simcrm.distributions import Distribution, DistributionOrNumber, Fixed
+from simcrm.outputs import BOOLEAN_OUTPUTS, OUTPUT_COLUMNS
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+MAX_TRIALS = 10**10
+"""Largest number of trials one run accepts (a 1e10 run is ~1 TB of Parquet)."""
+
+
+class Section(BaseModel):
+    """A scenario section: unknown keys are refused, values never change after loading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Simulation(Section):
+    """How many trials, from which seed, over which horizon (MODEL.md §8)."""
+
+    trials: int = Field(default=100_000, ge=1, le=MAX_TRIALS)
+    seed: int = Field(default=20_261_122, ge=0, lt=2**63)
+    horizon_months: int = Field(default=60, ge=1, le=600)
+
+
+class Overrun(Section):
+    """A lognormal multiplicative factor given by its median and 90th percentile."""
+
+    p50: Positive = 1.0
+    p90: Positive = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.p90 < self.p50:
+            raise ValueError(f"p90 ({self.p90}) must be at least p50 ({self.p50})")
+        return self
+
+
+class Plan(Section):
+    """The estimate made before the project starts (MODEL.md §1)."""
+
+    users: int = Field(ge=1, le=10_000_000)
+    complexity: Complexity = Complexity.MEDIUM
+    cost_curve: list[tuple[Positive, Positive]] | None = Field(
+        default=None, description="own (users, cost per user) points; default: the benchmark"
+    )
+    price_level: Positive = 1.0
+    planned_months: DistributionOrNumber = Field(default_factory=lambda: Fixed(value=12.0))
+    planning_quality: DistributionOrNumber = Field(default_factory=lambda: Fixed(value=0.0))
+    spread_planning_effect: Probability = 0.5
+
+    @field_validator("cost_curve")
+    @classmethod
+    def _distinct_users(
+        cls, points: list[tuple[float, float]] | None
+    ) -> list[tuple[float, float]] | None:
+        if points is not None and len({u for u, _ in points}) < 2:
+            raise ValueError("give at least two points with different numbers of users")
+        return points
+
+    def curve_points(self) -> tuple[tuple[float, float], ...]:
+        """The benchmark points in force: the scenario's own, else the table's."""
+        if self.cost_curve is not None:
+            return tuple(self.cost_curve)
+        return BENCHMARK_POINTS[self.complexity]
+
+
+class Component(Section):
+    """One total-cost-of-ownership item and its overrun (MODEL.md §1–§2)."""
+
+    share: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
+    overlookable: bool = False
+    p_omit: Probability = 0.0
+    labour: bool = False
+    overrun: Overrun = Field(default_factory=Overrun)
+
+    @model_validator(mode="after")
+    def _omission_needs_overlookable(self) -> Self:
+        if self.p_omit > 0 and not self.overlookable:
+            raise ValueError("p_omit > 0 needs overlookable = true")
+        return self
+
+
+class Execution(Section):
+    """Overrun correlation and tail, schedule, and the execution cap (MODEL.md §2)."""
+
+    rho: Probability = 0.6
+    tail_probability: Probability = 0.0
+    tail_alpha: Annotated[float, Field(gt=1.0, le=100.0, allow_inf_nan=False)] = 1.5
+    tail_schedule_exponent: Probability = 0.5
+    schedule: Overrun = Field(default_factory=Overrun)
+    schedule_rho: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)] = 0.6
+    max_execution_months: Positive | None = None
+
+
+class Scope(Section):
+    """Change requests during execution: the branching process of MODEL.md §2."""
+
+    discovery_rate: NonNegative = 0.0
+    discovery_planning_effect: Probability = 0.0
+    department_rate: NonNegative = 0.0
+    departments: int = Field(default=0, ge=0, le=1_000)
+    governance: Probability = 0.0
+    p_approve: Probability = 1.0
+    effect: DistributionOrNumber = Field(default_factory=lambda: Fixed(value=0.0))
+
+
+class Adoption(Section):
+    """Bass diffusion of use after go-live (MODEL.md §3)."""
+
+    ceiling: DistributionOrNumber = Field(default_factory=lambda: Fixed(value=1.0))
+    innovation: DistributionOrNumber = Field(default_factory=lambda: Fixed(value=0.03))
+    imitation: DistributionOrNumber = Field(default_factory=lambda: Fixed(value=0.38))
+    training: Probability = 0.0
+    training_effect: NonNegative = 0.0
+    collaboration: Probability = 0.0
+    collaboration_effect: NonNegative = 0.0
+    discontinuance: DistributionOrNumber = Field(default_factory=lambda: Fixed(value=0.0))
+
+
+class Reviews(Section):
+    """Evaluate and improve: the spiral (MODEL.md §4)."""
+
+    evaluation: bool = True
+    improvement: bool = False
+    cycle_months: int = Field(default=6, ge=1, le=600)
+    targets: list[Probability] = Field(default_factory=lambda: [0.5], min_length=1)
+    noise_sd: NonNegative = 0.15
+    noise_floor: NonNegative = 0.02
+    improvement_cost: NonNegative = 0.05
+    improvement_uplift: Probability = 0.3
+    abandon_threshold: Probability = 0.0
+    abandon_min_months: int = Field(default=6, ge=0, le=600)
+    rescue: bool = False
+    rescue_cost: NonNegative = 0.2
+    rescue_success: Probability = 0.5
+    rescue_uplift: Probability = 0.5
+    max_rescues: int = Field(default=1, ge=0, le=100)
+
+
+class Money(Section):
+    """Cash flows and discounting (MODEL.md §5)."""
+
+    discount_rate: Annotated[float, Field(gt=-1.0, le=1.0, allow_inf_nan=False)] = 0.08
+    running_cost_per_user_month: DistributionOrNumber = Field(
+        default_factory=lambda: Fixed(value=0.0)
+    )
+    running_fixed_month: DistributionOrNumber = Field(default_factory=lambda: Fixed(value=0.0))
+    value_per_active_user_month: DistributionOrNumber = Field(
+        default_factory=lambda: Fixed(value=0.0)
+    )
+    intangible_points: DistributionOrNumber = Field(default_factory=lambda: Fixed(value=0.0))
+    intangible_price: NonNegative = 0.0
+
+
+class Report(Section):
+    """What the printed summary shows."""
+
+    crosstab: tuple[str, str] | None = None
+
+
+_SUPPORT_RULES: tuple[tuple[str, str, float, float], ...] = (
+    ("plan", "planned_months", 1e-9, float("inf")),
+    ("plan", "planning_quality", 0.0, 1.0),
+    ("scope", "effect", 0.0, float("inf")),
+    ("adoption", "ceiling", 0.0, 1.0),
+    ("adoption", "innovation", 0.0, 1.0),
+    ("adoption", "imitation", 0.0, float("inf")),
+    ("adoption", "discontinuance", 0.0, 1.0),
+    ("money", "running_cost_per_user_month", 0.0, float("inf")),
+    ("money", "running_fixed_month", 0.0, float("inf")),
+    ("money", "intangible_points", 0.0, float("inf")),
+)
+"""Distribution-valued fields and the interval their values must stay in."""
+
+
+class Scenario(Section):
+    """A whole CRM project model: load with :func:`simcrm.load_scenario`."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    description: str = ""
+    currency: str = Field(default="CNY", min_length=1, max_length=8)
+    simulation: Simulation = Field(default_factory=Simulation)
+    plan: Plan
+    components: dict[str, Component] = Field(min_length=1, max_length=64)
+    execution: Execution = Field(default_factory=Execution)
+    scope: Scope = Field(default_factory=Scope)
+    adoption: Adoption = Field(default_factory=Adoption)
+    reviews: Reviews = Field(default_factory=Reviews)
+    money: Money = Field(default_factory=Money)
+    criteria: dict[str, str] = Field(default_factory=dict, max_length=64)
+    report: Report = Field(default_factory=Report)
+
+    _source_text: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        total = sum(c.share for c in self.components.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"components: shares sum to {total:.6g}; they must sum to 1 "
+                "(each share is that item's part of the planned budget)"
+            )
+        for section, field, low, high in _SUPPORT_RULES:
+            dist: Distribution = getattr(getattr(self, section), field)
+            lo, hi = dist.support()
+            if lo < low or hi > high:
+                raise ValueError(
+                    f"{section}.{field}: values range over [{lo:g}, {hi:g}]; "
+                    f"they must stay within [{low:g}, {high:g}]"
+                )
+        self._check_scope_process()
+        self._check_criteria()
+        return self
+
+    def offspring_mean(self) -> float:
+        """Largest expected number of approved offspring per approved change request.
+
+        ``R = λ_max · p_approve · T0_max · E[e]``: each approved request adds ``e·T0``
+        months of execution, during which requests arrive at rate ``λ``. The process
+        ends with probability 1 only if ``R < 1`` (or an execution cap cuts it).
+        """
+        sc = self.scope
+        q_low = self.plan.planning_quality.support()[0]
+        rate = sc.discovery_rate * (1 - sc.discovery_planning_effect * q_low)
+        rate += sc.department_rate * sc.departments * (1 - sc.governance)
+        t0_max = self.plan.planned_months.support()[1]
+        if rate * sc.p_approve * sc.effect.mean() == 0:
+            return 0.0
+        return rate * sc.p_approve * t0_max * sc.effect.mean()
+
+    def _check_scope_process(self) -> None:
+        if self.execution.max_execution_months is not None:
+            return
+        r = self.offspring_mean()
+        if r >= 1:
+            raise ValueError(
+                f"scope: each approved change request breeds {r:.3g} more on average "
+                "(rate × p_approve × planned_months × mean effect, at their worst); "
+                "with no execution.max_execution_months the project would never end: "
+                "make it below 1 or set execution.max_execution_months"
+            )
+
+    def _check_criteria(self) -> None:
+        from simcrm.criteria import compile_criteria
+
+        compile_criteria(self.criteria, {c: c in BOOLEAN_OUTPUTS for c in OUTPUT_COLUMNS})
+        if self.report.crosstab is not None:
+            for name in self.report.crosstab:
+                if name not in self.criteria:
+                    raise ValueError(
+                        f"report.crosstab: {name!r} is not a criterion; "
+                        f"known: {', '.join(self.criteria) or 'none'}"
+                    )
+
+    @property
+    def source_text(self) -> str:
+        """The TOML text the scenario was loaded from ('' if built in code)."""
+        return self._source_text
+
+    def crosstab_pair(self) -> tuple[str, str] | None:
+        """The two criteria whose verdicts the summary cross-tabulates."""
+        if self.report.crosstab is not None:
+            return self.report.crosstab
+        names = list(self.criteria)
+        return (names[0], names[1]) if len(names) >= 2 else None

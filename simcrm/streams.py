@@ -1,0 +1,60 @@
+"""Random streams: one seed, a stream per block of trials and per model stage (MODEL.md §8).
+
+Block ``k`` draws from child ``k`` of ``SeedSequence(seed)``; inside a block every model
+stage has its own grandchild. ``SeedSequence(seed, spawn_key=(k, s))`` equals
+``SeedSequence(seed).spawn(k + 1)[k].spawn(s + 1)[s]``, so any worker can rebuild a
+block's streams from ``(seed, k)`` alone, and results do not depend on how blocks are
+grouped into chunks or spread over workers.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+BLOCK_SIZE = 16_384
+"""Trials per block (*contract*: MODEL.md §8)."""
+
+
+class Stage(IntEnum):
+    """Model stages, each with its own stream inside a block.
+
+    The numbers are fixed: adding a stage never changes another stage's draws, so two
+    scenarios that differ in one stage share every other stage's random numbers.
+    """
+
+    PLAN = 0
+    COSTS = 1
+    SCOPE = 2
+    SCHEDULE = 3
+    ADOPTION = 4
+    REVIEWS = 5
+    MONEY = 6
+    POPULATION = 7
+
+
+def block_generator(seed: int, block: int, stage: Stage) -> np.random.Generator:
+    """The generator of one stage in one block.
+
+    Parameters
+    ----------
+    seed
+        The run's root entropy (a non-negative integer).
+    block
+        Block index ``k`` (trials ``k*BLOCK_SIZE`` to ``(k+1)*BLOCK_SIZE - 1``).
+    stage
+        The model stage.
+    """
+    sequence = np.random.SeedSequence(seed, spawn_key=(block, int(stage)))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def block_count(trials: int) -> int:
+    """Number of blocks that hold ``trials`` trials (the last may be partial)."""
+    return -(-trials // BLOCK_SIZE)
+
+
+def block_sizes(trials: int, first: int, stop: int) -> list[tuple[int, int]]:
+    """``(block index, trials in it)`` for blocks ``first`` to ``stop - 1`` of a run."""
+    return [(k, min(BLOCK_SIZE, trials - k * BLOCK_SIZE)) for k in range(first, stop)]
