@@ -83,7 +83,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2))
     elif not args.quiet:
         print_summary(summary, title=scenario.name, currency=scenario.currency)
-        Console().print(f"[dim]results: {request.directory}/ (Parquet, manifest.json, summary.json)[/dim]")
+        Console().print(
+            f"[dim]results: {request.directory}/ (Parquet, manifest.json, summary.json)[/dim]"
+        )
     return 0
 
 
@@ -99,7 +101,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def cmd_estimate(args: argparse.Namespace) -> int:
     """``simcrm estimate``: planned cost per user and in total from the benchmark curve."""
-    per_user = float(cost_per_user(args.users, BENCHMARK_POINTS[args.complexity])) * args.price_level
+    per_user = (
+        float(cost_per_user(args.users, BENCHMARK_POINTS[args.complexity])) * args.price_level
+    )
     result = {
         "users": args.users,
         "complexity": args.complexity.value,
@@ -130,10 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="simulate a scenario to a Parquet results directory")
     p.add_argument("scenario", type=Path, metavar="SCENARIO")
-    p.add_argument("--trials", type=_positive_int, help="number of trials (default: the scenario's)")
+    p.add_argument(
+        "--trials", type=_positive_int, help="number of trials (default: the scenario's)"
+    )
     p.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
     p.add_argument("--out", type=Path, help="results directory (default: results/<scenario name>)")
-    p.add_argument("--chunk-size", type=_positive_int, default=262_144, help="trials per chunk (whole blocks of 16,384)")
+    p.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=262_144,
+        help="trials per chunk (whole blocks of 16,384)",
+    )
     p.add_argument("--force", action="store_true", help="replace a directory holding another run")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

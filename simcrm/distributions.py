@@ -249,7 +249,8 @@ class TruncNormal(_Base):
         z = np.where(
             p <= 0.5, special.ndtri(np.minimum(p, 0.5)), -special.ndtri(np.minimum(q, 0.5))
         )
-        return np.clip(self.loc + self.sd * z, self.low, self.high)
+        x = np.clip(self.loc + self.sd * z, self.low, self.high)
+        return np.where(uu == 0, self.low, np.where(uu == 1, self.high, x))
 
 
 class LogNormal(_Base):
@@ -289,7 +290,7 @@ class LogNormal(_Base):
         got = ", ".join(f"p{q}" for q, _ in self._percentiles()) or "none"
         n_log = (self.mu is not None) + (self.sigma is not None)
         if n_log and self._percentiles():
-            raise ValueError(f"give mu and sigma, or exactly two of p1..p99, not both ({got})")
+            raise ValueError(f"give mu and sigma, or exactly two of p1..p99, not both (got {got})")
         if n_log == 1:
             raise ValueError("give both mu and sigma (of the log), or exactly two of p1..p99")
         if n_log == 0 and len(self._percentiles()) != 2:
@@ -408,7 +409,9 @@ class Discrete(_Finite):
     ) -> tuple[float, ...] | None:
         values = info.data.get("values")
         if v is not None and values is not None and len(v) != len(values):
-            raise ValueError(f"weights has {len(v)} entries but values has {len(values)}")
+            raise ValueError(
+                f"weights has {len(v)} entries, values {len(values)}: give one per value"
+            )
         if v is not None and min(v, default=0.0) < 0:
             raise ValueError("weights must not be negative")
         if v is not None and sum(v) <= 0:
@@ -466,8 +469,10 @@ class Empirical(_Finite):
 
     @model_validator(mode="after")
     def _load(self, info: ValidationInfo) -> Self:
-        if (self.values is None) == (self.file is None):
-            raise ValueError("give either values (a list) or file and column (a CSV)")
+        if self.values is not None and self.file is not None:
+            raise ValueError("give either values (a list) or file and column (a CSV), not both")
+        if self.values is None and self.file is None:
+            raise ValueError("give values (a list) or file and column (a CSV)")
         if self.values is not None:
             if self.column is not None:
                 raise ValueError("column is only used with file")

@@ -67,7 +67,10 @@ def check_seed(seed: int) -> None:
 
 def simulate_chunk(scenario: Scenario, seed: int, trials: int, chunk: Chunk) -> pa.Table:
     """Simulate the blocks of one chunk into an Arrow table (rows in trial order)."""
-    parts = [simulate_block(scenario, seed, k, n) for k, n in block_sizes(trials, chunk.first, chunk.stop)]
+    parts = [
+        simulate_block(scenario, seed, k, n)
+        for k, n in block_sizes(trials, chunk.first, chunk.stop)
+    ]
     names = list(parts[0])
     return pa.table({name: np.concatenate([p[name] for p in parts]) for name in names})
 
@@ -87,7 +90,9 @@ def iter_chunks(
         yield chunk, table
 
 
-def simulate(scenario: Scenario, trials: int | None = None, seed: int | None = None) -> pd.DataFrame:
+def simulate(
+    scenario: Scenario, trials: int | None = None, seed: int | None = None
+) -> pd.DataFrame:
     """Simulate ``trials`` projects in memory.
 
     Parameters

@@ -10,7 +10,14 @@ from rich.table import Table
 from simcrm.summary import DISTRIBUTION_COLUMNS, EVENTS, Summary
 
 MONEY_COLUMNS = {"actual_cost", "npv"}
-PERCENT_COLUMNS = {"cost_overrun", "schedule_overrun", "scope_growth", "roi", "adoption_12m", "adoption_final"}
+PERCENT_COLUMNS = {
+    "cost_overrun",
+    "schedule_overrun",
+    "scope_growth",
+    "roi",
+    "adoption_12m",
+    "adoption_final",
+}
 
 
 def _pct(x: float) -> str:
@@ -21,7 +28,11 @@ def _value(column: str, x: float) -> str:
     if x != x:
         return "—"
     if column in PERCENT_COLUMNS:
-        return f"{100 * x:+.1f}%" if column in {"cost_overrun", "schedule_overrun", "roi"} else f"{100 * x:.1f}%"
+        return (
+            f"{100 * x:+.1f}%"
+            if column in {"cost_overrun", "schedule_overrun", "roi"}
+            else f"{100 * x:.1f}%"
+        )
     if column in MONEY_COLUMNS:
         return f"{x:,.0f}"
     return f"{x:.1f}"
@@ -59,7 +70,10 @@ def summary_tables(summary: Summary, title: str = "", currency: str = "") -> Gro
     parts: list[Table] = [verdicts, spread]
     cross = summary.get("crosstab")
     if cross:
-        table = Table(title=f"who calls it a failure: {cross['rows']} vs {cross['columns']}", title_justify="left")
+        table = Table(
+            title=f"who calls it a failure: {cross['rows']} vs {cross['columns']}",
+            title_justify="left",
+        )
         table.add_column("")
         table.add_column(f"{cross['columns']}: ok", justify="right")
         table.add_column(f"{cross['columns']}: fail", justify="right")
@@ -67,7 +81,9 @@ def summary_tables(summary: Summary, title: str = "", currency: str = "") -> Gro
             table.add_row(f"{cross['rows']}: {label}", *(_pct(c / n) for c in row))
         parts.append(table)
     if summary.get("disagreement"):
-        table = Table(title="stakeholders disagree (one says fail, the other not)", title_justify="left")
+        table = Table(
+            title="stakeholders disagree (one says fail, the other not)", title_justify="left"
+        )
         table.add_column("pair")
         table.add_column("share of projects", justify="right")
         table.add_column("95% interval", justify="right")
@@ -77,6 +93,8 @@ def summary_tables(summary: Summary, title: str = "", currency: str = "") -> Gro
     return Group(*parts)
 
 
-def print_summary(summary: Summary, title: str = "", currency: str = "", console: Console | None = None) -> None:
+def print_summary(
+    summary: Summary, title: str = "", currency: str = "", console: Console | None = None
+) -> None:
     """Print the summary tables to the terminal."""
     (console or Console()).print(summary_tables(summary, title, currency))

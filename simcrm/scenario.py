@@ -8,12 +8,15 @@ naming real outputs). :func:`simcrm.scenario_io.load_scenario` reads a file into
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from simcrm.costcurve import BENCHMARK_POINTS, Complexity
 from simcrm.distributions import Distribution, DistributionOrNumber, Fixed
+from simcrm.errors import ScenarioError
 from simcrm.outputs import BOOLEAN_OUTPUTS, OUTPUT_COLUMNS
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -69,8 +72,17 @@ class Plan(Section):
     def _distinct_users(
         cls, points: list[tuple[float, float]] | None
     ) -> list[tuple[float, float]] | None:
-        if points is not None and len({u for u, _ in points}) < 2:
+        if points is None:
+            return None
+        if len({u for u, _ in points}) < 2:
             raise ValueError("give at least two points with different numbers of users")
+        ordered = sorted(points)
+        for (n0, c0), (n1, c1) in itertools.pairwise(ordered):
+            if n1 > n0 and math.log(c1 / c0) / math.log(n1 / n0) < -1:
+                raise ValueError(
+                    f"from {n0:g} to {n1:g} users the cost per user falls faster than 1/users, "
+                    "so more users would cost less in total; a cost curve's log-log slope must be ≥ -1"
+                )
         return points
 
     def curve_points(self) -> tuple[tuple[float, float], ...]:
@@ -210,19 +222,30 @@ class Scenario(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        total = sum(c.share for c in self.components.values())
+        shares = {name: c.share for name, c in self.components.items()}
+        total = sum(shares.values())
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(
-                f"components: shares sum to {total:.6g}; they must sum to 1 "
-                "(each share is that item's part of the planned budget)"
+            raise ScenarioError(
+                "components.*.share",
+                shares,
+                f"the shares sum to {total:.6g}; they must sum to 1 "
+                "(each share is that item's part of the planned budget)",
+            )
+        if all(c.overlookable for c in self.components.values()):
+            raise ScenarioError(
+                "components.*.overlookable",
+                True,
+                "at least one component must be impossible to leave out of the plan",
             )
         for section, field, low, high in _SUPPORT_RULES:
             dist: Distribution = getattr(getattr(self, section), field)
             lo, hi = dist.support()
             if lo < low or hi > high:
-                raise ValueError(
-                    f"{section}.{field}: values range over [{lo:g}, {hi:g}]; "
-                    f"they must stay within [{low:g}, {high:g}]"
+                raise ScenarioError(
+                    f"{section}.{field}",
+                    dist.model_dump(),
+                    f"its values range over [{lo:g}, {hi:g}]; they must stay within "
+                    f"[{low:g}, {high:g}]",
                 )
         self._check_scope_process()
         self._check_criteria()
@@ -249,11 +272,12 @@ class Scenario(Section):
             return
         r = self.offspring_mean()
         if r >= 1:
-            raise ValueError(
-                f"scope: each approved change request breeds {r:.3g} more on average "
-                "(rate × p_approve × planned_months × mean effect, at their worst); "
-                "with no execution.max_execution_months the project would never end: "
-                "make it below 1 or set execution.max_execution_months"
+            raise ScenarioError(
+                "scope",
+                f"{r:.3g} approved offspring per approved change request",
+                "(rate × p_approve × planned_months × mean effect, at their worst); with no "
+                "execution.max_execution_months the project might never end: make it below 1 "
+                "or set execution.max_execution_months",
             )
 
     def _check_criteria(self) -> None:
@@ -263,9 +287,10 @@ class Scenario(Section):
         if self.report.crosstab is not None:
             for name in self.report.crosstab:
                 if name not in self.criteria:
-                    raise ValueError(
-                        f"report.crosstab: {name!r} is not a criterion; "
-                        f"known: {', '.join(self.criteria) or 'none'}"
+                    raise ScenarioError(
+                        "report.crosstab",
+                        name,
+                        f"name two criteria; known: {', '.join(self.criteria) or 'none'}",
                     )
 
     @property

@@ -66,7 +66,9 @@ def parse_scenario(
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(source, text[:40], f"not valid TOML: {err}") from None
     if not data:
-        raise ScenarioError(source, text[:40], "the file is empty; a scenario needs [plan] and [components]")
+        raise ScenarioError(
+            source, text[:40], "the file is empty; a scenario needs [plan] and [components]"
+        )
     data.setdefault("name", default_name)
     return scenario_from_dict(data, base_dir=base_dir, source=source, text=text)
 

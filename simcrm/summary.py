@@ -71,7 +71,9 @@ class SummaryBuilder:
         self.pair_counts: dict[tuple[str, str], npt.NDArray[np.int64]] = {}
         self.event_counts = dict.fromkeys(EVENTS, 0)
         self.sums = dict.fromkeys(DISTRIBUTION_COLUMNS, 0.0)
-        self.values: dict[str, list[npt.NDArray[np.float64]]] = {c: [] for c in DISTRIBUTION_COLUMNS}
+        self.values: dict[str, list[npt.NDArray[np.float64]]] = {
+            c: [] for c in DISTRIBUTION_COLUMNS
+        }
 
     def add(self, chunk: pa.Table | pd.DataFrame) -> None:
         """Fold one chunk of per-trial results into the summary."""
@@ -102,7 +104,8 @@ class SummaryBuilder:
             "events": {k: proportion(v, n) for k, v in self.event_counts.items()},
             "distributions": {c: _describe(np.concatenate(v)) for c, v in self.values.items()},
             "disagreement": {
-                f"{a}|{b}": proportion(int(c[0, 1] + c[1, 0]), n) for (a, b), c in self.pair_counts.items()
+                f"{a}|{b}": proportion(int(c[0, 1] + c[1, 0]), n)
+                for (a, b), c in self.pair_counts.items()
             },
         }
         pair = self.crosstab or next(iter(self.pair_counts), None)
@@ -120,7 +123,9 @@ def _describe(values: npt.NDArray[np.float64]) -> dict[str, float]:
     defined = values[~np.isnan(values)]
     out = {"defined": defined.size / values.size if values.size else float("nan")}
     if defined.size == 0:
-        return out | {"mean": float("nan")} | {f"p{round(q * 100)}": float("nan") for q in QUANTILES}
+        return (
+            out | {"mean": float("nan")} | {f"p{round(q * 100)}": float("nan") for q in QUANTILES}
+        )
     quantiles = np.quantile(defined, QUANTILES)
     out["mean"] = float(defined.mean())
     out |= {f"p{round(q * 100)}": float(x) for q, x in zip(QUANTILES, quantiles, strict=True)}
@@ -134,7 +139,7 @@ def summarize(frame: pd.DataFrame, crosstab: tuple[str, str] | None = None) -> S
     -------
     dict
         ``trials``; ``criteria`` — per criterion the failure count, probability and 95%
-        Wilson interval; ``events`` — abandonment, rescue, NPV < 0, payback; 
+        Wilson interval; ``events`` — abandonment, rescue, NPV < 0, payback;
         ``distributions`` — mean, P10, P50, P80, P90 of the main outputs;
         ``disagreement`` — per pair of criteria the share of trials where they disagree;
         ``crosstab`` — the 2×2 counts of two criteria (rows: first, False then True).

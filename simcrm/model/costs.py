@@ -40,9 +40,7 @@ class CostDraws:
     tail: FloatArray
 
 
-def draw_costs(
-    scenario: Scenario, rng: np.random.Generator, quality: FloatArray
-) -> CostDraws:
+def draw_costs(scenario: Scenario, rng: np.random.Generator, quality: FloatArray) -> CostDraws:
     """Draw overrun factors from the COSTS stream.
 
     One-factor Gaussian copula: component ``c`` has
@@ -50,7 +48,7 @@ def draw_costs(
     planning quality's spread effect. With probability ``tail_probability`` the labour
     components take an extra Pareto(``tail_alpha``) multiplier ``U^(−1/alpha) ≥ 1``.
     """
-    n = quality.shape[0]
+    n = len(quality)
     components = list(scenario.components.values())
     ex = scenario.execution
     mu, sigma = np.array([log_params(c.overrun) for c in components]).T

@@ -91,7 +91,7 @@ def operate(
     users = scenario.plan.users
     mo = scenario.money
     v = monthly_factor(mo.discount_rate)
-    n = go_live.shape[0]
+    n = len(go_live)
     sigma = evaluation_noise(policy, quality)
     intangible_month = mo.intangible_price * money.intangible_points / horizon
 

@@ -110,8 +110,12 @@ def simulate_block(scenario: Scenario, seed: int, block: int, size: int = BLOCK_
         "payback_month": op.payback_month,
         "intangible_score": op.intangible_score,
     }
-    columns = {name: columns[name].astype(dtype, copy=False) for name, dtype in OUTPUT_COLUMNS.items()}
-    compiled = compile_criteria(scenario.criteria, {c: c in BOOLEAN_OUTPUTS for c in OUTPUT_COLUMNS})
+    columns = {
+        name: columns[name].astype(dtype, copy=False) for name, dtype in OUTPUT_COLUMNS.items()
+    }
+    compiled = compile_criteria(
+        scenario.criteria, {c: c in BOOLEAN_OUTPUTS for c in OUTPUT_COLUMNS}
+    )
     for name, verdict in evaluate_criteria(compiled, columns).items():
         columns[FAIL_PREFIX + name] = verdict
     return columns
