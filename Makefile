@@ -22,8 +22,8 @@ test-quick: $(STAMP)  ## local iteration: skips tests marked slow
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check simcrm tests benchmarks
-	$(BIN)/ruff format --check simcrm tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 bench: $(STAMP)  ## speed and memory, written to results/bench/bench.json
