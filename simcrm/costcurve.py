@@ -61,8 +61,10 @@ def cost_per_user(
 
 
 def planned_budget(
-    users: npt.ArrayLike, points: Sequence[tuple[float, float]], price_level: float = 1.0
+    users: npt.ArrayLike,
+    points: Sequence[tuple[float, float]],
+    price_level: npt.ArrayLike = 1.0,
 ) -> npt.NDArray[np.float64]:
     """Planned implementation budget ``B = users × cost_per_user(users) × price_level``."""
     n = np.asarray(users, dtype=np.float64)
-    return n * cost_per_user(n, points) * price_level
+    return n * cost_per_user(n, points) * np.asarray(price_level, dtype=np.float64)

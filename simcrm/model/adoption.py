@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.scenario import Scenario
+from simcrm.model.parameters import Parameters
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -34,17 +34,19 @@ class AdoptionState:
     discontinuance: FloatArray
 
 
-def draw_adoption(scenario: Scenario, rng: np.random.Generator, n: int) -> AdoptionState:
+def draw_adoption(params: Parameters, rng: np.random.Generator, n: int) -> AdoptionState:
     """Draw the adoption parameters from the ADOPTION stream.
 
     ``p = p0 + training_effect · training``; ``qb = qb0 (1 + collaboration_effect ·
     collaboration)`` — each effect a documented scenario coefficient.
     """
-    ad = scenario.adoption
-    ceiling = ad.ceiling.sample(rng, n)
-    innovation = ad.innovation.sample(rng, n) + ad.training_effect * ad.training
-    imitation = ad.imitation.sample(rng, n) * (1.0 + ad.collaboration_effect * ad.collaboration)
-    discontinuance = ad.discontinuance.sample(rng, n)
+    ceiling = params.draw("adoption.ceiling", rng, n)
+    training = params.value("adoption.training_effect") * params.value("adoption.training")
+    innovation = params.draw("adoption.innovation", rng, n) + training
+    imitation = params.draw("adoption.imitation", rng, n) * (
+        1.0 + params.value("adoption.collaboration_effect") * params.value("adoption.collaboration")
+    )
+    discontinuance = params.draw("adoption.discontinuance", rng, n)
     return AdoptionState(ceiling, np.minimum(innovation, 1.0), imitation, discontinuance)
 
 

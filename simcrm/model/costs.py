@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtri
 
-from simcrm.scenario import Overrun, Scenario
+from simcrm.model.parameters import Parameters, Value, column, per_component
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -16,9 +16,9 @@ Z90 = float(ndtri(0.9))
 """The standard normal 90th percentile: ``sigma = ln(p90 / p50) / Z90``."""
 
 
-def log_params(overrun: Overrun) -> tuple[float, float]:
+def log_params(p50: Value, p90: Value) -> tuple[Value, Value]:
     """``(mu, sigma)`` of the log of a factor given by its p50 and p90."""
-    return float(np.log(overrun.p50)), float(np.log(overrun.p90 / overrun.p50) / Z90)
+    return np.log(p50), np.log(np.divide(p90, p50)) / Z90
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class CostDraws:
     tail: FloatArray
 
 
-def draw_costs(scenario: Scenario, rng: np.random.Generator, quality: FloatArray) -> CostDraws:
+def draw_costs(params: Parameters, rng: np.random.Generator, quality: FloatArray) -> CostDraws:
     """Draw overrun factors from the COSTS stream.
 
     One-factor Gaussian copula: component ``c`` has
@@ -49,17 +49,19 @@ def draw_costs(scenario: Scenario, rng: np.random.Generator, quality: FloatArray
     components take an extra Pareto(``tail_alpha``) multiplier ``U^(−1/alpha) ≥ 1``.
     """
     n = len(quality)
-    components = list(scenario.components.values())
-    ex = scenario.execution
-    mu, sigma = np.array([log_params(c.overrun) for c in components]).T
-    labour = np.array([c.labour for c in components])
+    components = params.scenario.components
+    mu, sigma = log_params(
+        per_component(params, "overrun.p50", n), per_component(params, "overrun.p90", n)
+    )
+    labour = np.array([c.labour for c in components.values()])
+    rho = column(params.value("execution.rho"))
     shock = rng.standard_normal(n)
     own = rng.standard_normal((n, len(components)))
-    z = ex.rho * shock[:, None] + np.sqrt(1.0 - ex.rho**2) * own
-    spread = 1.0 - scenario.plan.spread_planning_effect * quality
+    z = rho * shock[:, None] + np.sqrt(1.0 - np.square(rho)) * own
+    spread = 1.0 - params.value("plan.spread_planning_effect") * quality
     log_x = mu + sigma * spread[:, None] * z
-    in_tail = rng.random(n) < ex.tail_probability
-    pareto = (1.0 - rng.random(n)) ** (-1.0 / ex.tail_alpha)
+    in_tail = rng.random(n) < params.value("execution.tail_probability")
+    pareto = (1.0 - rng.random(n)) ** (-1.0 / np.asarray(params.value("execution.tail_alpha")))
     tail = np.where(in_tail, pareto, 1.0)
     log_x[:, labour] += np.log(tail)[:, None]
     return CostDraws(np.exp(log_x), shock, tail)

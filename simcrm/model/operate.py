@@ -13,8 +13,8 @@ import numpy.typing as npt
 
 from simcrm.model.adoption import AdoptionState, bass_step
 from simcrm.model.money import monthly_factor
+from simcrm.model.parameters import Parameters
 from simcrm.model.reviews import evaluation_noise, review
-from simcrm.scenario import Scenario
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -47,25 +47,23 @@ class MoneyDraws:
     intangible_points: FloatArray
 
 
-def draw_money(scenario: Scenario, rng: np.random.Generator, n: int) -> MoneyDraws:
+def draw_money(params: Parameters, rng: np.random.Generator, n: int) -> MoneyDraws:
     """Running cost per month, value per active user-month and intangible points."""
-    mo = scenario.money
-    users = scenario.plan.users
-    running = users * mo.running_cost_per_user_month.sample(rng, n)
-    running += mo.running_fixed_month.sample(rng, n)
-    return MoneyDraws(
-        running, mo.value_per_active_user_month.sample(rng, n), mo.intangible_points.sample(rng, n)
-    )
+    users = params.value("plan.users")
+    running = users * params.draw("money.running_cost_per_user_month", rng, n)
+    running = running + params.draw("money.running_fixed_month", rng, n)
+    value = params.draw("money.value_per_active_user_month", rng, n)
+    return MoneyDraws(running, value, params.draw("money.intangible_points", rng, n))
 
 
 def operate(
-    scenario: Scenario,
+    params: Parameters,
     rng: np.random.Generator,
     go_live: IntArray,
     live: BoolArray,
     cash_at_go_live: FloatArray,
     quality: FloatArray,
-    budget: float,
+    budget: FloatArray,
     state: AdoptionState,
     money: MoneyDraws,
 ) -> Operation:
@@ -86,14 +84,17 @@ def operate(
     budget
         ``B``: improvement and rescue costs are fractions of it.
     """
+    scenario = params.scenario
     horizon = scenario.simulation.horizon_months
     policy = scenario.reviews
-    users = scenario.plan.users
-    mo = scenario.money
-    v = monthly_factor(mo.discount_rate)
+    users = params.value("plan.users")
+    v = monthly_factor(scenario.money.discount_rate)
     n = len(go_live)
-    sigma = evaluation_noise(policy, quality)
-    intangible_month = mo.intangible_price * money.intangible_points / horizon
+    sigma = evaluation_noise(params, quality)
+    price = params.value("money.intangible_price")
+    intangible_month = price * money.intangible_points / horizon
+    improvement_price = budget * params.value("reviews.improvement_cost")
+    rescue_price = budget * params.value("reviews.rescue_cost")
 
     active = np.zeros(n)
     running = live & (go_live < horizon)
@@ -126,7 +127,7 @@ def operate(
         if policy.evaluation and k % policy.cycle_months == 0:
             noise = rng.standard_normal(n) * sigma
             outcome = review(
-                policy,
+                params,
                 k // policy.cycle_months,
                 k,
                 running,
@@ -139,9 +140,9 @@ def operate(
             improvements += outcome.improved
             rescues += outcome.rescue_attempted
             rescued |= outcome.rescued
-            spent = budget * policy.improvement_cost * outcome.improved
+            spent = improvement_price * outcome.improved
             improvement_cost += spent
-            flow_out += spent + budget * policy.rescue_cost * outcome.rescue_attempted
+            flow_out += spent + rescue_price * outcome.rescue_attempted
             abandon_month[outcome.abandoned] = month[outcome.abandoned]
             dropped |= outcome.abandoned
             running &= ~outcome.abandoned

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simcrm.costcurve import planned_budget
-from simcrm.scenario import Scenario
+from simcrm.model.parameters import Parameters, per_component
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -21,7 +21,7 @@ class PlanDraws:
     Attributes
     ----------
     budget
-        Planned implementation budget ``B`` before omissions (same for every trial).
+        Planned implementation budget ``B`` before omissions, per trial.
     shares
         Budget share of each component, shape ``(components,)``.
     planned_months
@@ -34,7 +34,7 @@ class PlanDraws:
         ``B × (sum of shares not omitted)`` per trial.
     """
 
-    budget: float
+    budget: FloatArray
     shares: FloatArray
     planned_months: FloatArray
     quality: FloatArray
@@ -42,18 +42,21 @@ class PlanDraws:
     planned_cost: FloatArray
 
 
-def draw_plan(scenario: Scenario, rng: np.random.Generator, n: int) -> PlanDraws:
+def draw_plan(params: Parameters, rng: np.random.Generator, n: int) -> PlanDraws:
     """Draw the plan of ``n`` trials from the PLAN stream.
 
     A component is omitted with probability ``p_omit × (1 − q)`` (MODEL.md §1).
     """
-    plan = scenario.plan
-    budget = float(planned_budget(plan.users, plan.curve_points(), plan.price_level))
-    components = list(scenario.components.values())
-    shares = np.array([c.share for c in components])
-    p_omit = np.array([c.p_omit if c.overlookable else 0.0 for c in components])
-    planned_months = plan.planned_months.sample(rng, n)
-    quality = plan.planning_quality.sample(rng, n)
+    scenario = params.scenario
+    users = params.value("plan.users")
+    price = params.value("plan.price_level")
+    budget = np.broadcast_to(planned_budget(users, scenario.plan.curve_points(), price), n)
+    components = scenario.components
+    shares = np.array([c.share for c in components.values()])
+    overlookable = np.array([c.overlookable for c in components.values()])
+    p_omit = per_component(params, "p_omit", n) * overlookable
+    planned_months = params.draw("plan.planned_months", rng, n)
+    quality = params.draw("plan.planning_quality", rng, n)
     omitted = rng.random((n, len(components))) < p_omit * (1.0 - quality)[:, None]
     planned_cost = budget * ((~omitted) @ shares)
     return PlanDraws(budget, shares, planned_months, quality, omitted, planned_cost)

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simcrm.model.adoption import AdoptionState
-from simcrm.scenario import Reviews
+from simcrm.model.parameters import Parameters
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -24,13 +24,14 @@ class ReviewOutcome:
     abandoned: BoolArray
 
 
-def evaluation_noise(policy: Reviews, quality: FloatArray) -> FloatArray:
+def evaluation_noise(params: Parameters, quality: FloatArray) -> FloatArray:
     """``σ_eval = σ0 (1 − q) + σ_min``: planning sets how accurate evaluation is."""
-    return policy.noise_sd * (1.0 - quality) + policy.noise_floor
+    noise_sd = params.value("reviews.noise_sd")
+    return noise_sd * (1.0 - quality) + params.value("reviews.noise_floor")
 
 
 def review(
-    policy: Reviews,
+    params: Parameters,
     number: int,
     months_live: int,
     reviewed: BoolArray,
@@ -50,16 +51,17 @@ def review(
     improvement on, an improvement round is paid for; it closes ``improvement_uplift`` of
     that gap only if the shortfall is real (true adoption below target).
     """
+    policy = params.scenario.reviews
     measured = active + noise
     target = policy.targets[min(number, len(policy.targets)) - 1]
-    alarm = reviewed & (measured < policy.abandon_threshold)
+    alarm = reviewed & (measured < params.value("reviews.abandon_threshold"))
     alarm &= months_live >= policy.abandon_min_months
-    can_rescue = alarm & (rescues_used < policy.max_rescues) if policy.rescue else alarm & False
-    rescued = can_rescue & (rescue_draw < policy.rescue_success)
+    can_rescue = alarm & (rescues_used < policy.max_rescues) & policy.rescue
+    rescued = can_rescue & (rescue_draw < params.value("reviews.rescue_success"))
     abandoned = alarm & ~rescued
     improved = reviewed & ~alarm & (measured < target) & policy.improvement
     real = improved & (active < target)
     gap = 1.0 - state.ceiling
-    state.ceiling += np.where(real, policy.improvement_uplift * gap, 0.0)
-    state.ceiling += np.where(rescued, policy.rescue_uplift * gap, 0.0)
+    state.ceiling += np.where(real, params.value("reviews.improvement_uplift") * gap, 0.0)
+    state.ceiling += np.where(rescued, params.value("reviews.rescue_uplift") * gap, 0.0)
     return ReviewOutcome(improved, can_rescue, rescued, abandoned)

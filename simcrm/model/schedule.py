@@ -6,13 +6,13 @@ import numpy as np
 import numpy.typing as npt
 
 from simcrm.model.costs import log_params
-from simcrm.scenario import Scenario
+from simcrm.model.parameters import Parameters
 
 FloatArray = npt.NDArray[np.float64]
 
 
 def draw_base_months(
-    scenario: Scenario,
+    params: Parameters,
     rng: np.random.Generator,
     planned_months: FloatArray,
     quality: FloatArray,
@@ -25,10 +25,13 @@ def draw_base_months(
     shock ``Z``; a tail project's schedule also takes ``tail ** tail_schedule_exponent``
     (black swans overrun schedule less than cost: Flyvbjerg & Budzier 2011).
     """
-    ex = scenario.execution
-    mu, sigma = log_params(ex.schedule)
-    own = rng.standard_normal(planned_months.shape[0])
-    z = ex.schedule_rho * shock + np.sqrt(1.0 - ex.schedule_rho**2) * own
-    spread = 1.0 - scenario.plan.spread_planning_effect * quality
-    factor = np.exp(mu + sigma * spread * z) * tail**ex.tail_schedule_exponent
+    mu, sigma = log_params(
+        params.value("execution.schedule.p50"), params.value("execution.schedule.p90")
+    )
+    rho = params.value("execution.schedule_rho")
+    own = rng.standard_normal(len(planned_months))
+    z = rho * shock + np.sqrt(1.0 - np.square(rho)) * own
+    spread = 1.0 - params.value("plan.spread_planning_effect") * quality
+    factor = np.exp(mu + sigma * spread * z)
+    factor *= tail ** params.value("execution.tail_schedule_exponent")
     return planned_months * factor

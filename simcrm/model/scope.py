@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from simcrm.distributions import Distribution
 from simcrm.errors import SimcrmError
-from simcrm.scenario import Scenario
+from simcrm.model.parameters import Parameters
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -54,21 +54,26 @@ class ScopeResult:
     abandoned: BoolArray
 
 
-def request_rate(scenario: Scenario, quality: FloatArray) -> FloatArray:
+def request_rate(params: Parameters, quality: FloatArray) -> FloatArray:
     """``λ = λ_discover (1 − k q) + λ_department · departments · (1 − governance)``."""
-    sc = scenario.scope
-    department = sc.department_rate * sc.departments * (1.0 - sc.governance)
-    return sc.discovery_rate * (1.0 - sc.discovery_planning_effect * quality) + department
+    department = (
+        params.value("scope.department_rate")
+        * params.value("scope.departments")
+        * (1.0 - params.value("scope.governance"))
+    )
+    discover = params.value("scope.discovery_rate")
+    effect = params.value("scope.discovery_planning_effect")
+    return discover * (1.0 - effect * quality) + department
 
 
 def grow_scope(
     rng: np.random.Generator,
     rate: FloatArray,
-    p_approve: float,
+    p_approve: float | FloatArray,
     effect: Distribution,
     planned_months: FloatArray,
     base_months: FloatArray,
-    cap: float | None,
+    cap: float | FloatArray | None,
 ) -> ScopeResult:
     """Run the branching process of every trial, all trials of a generation at once.
 
@@ -89,8 +94,9 @@ def grow_scope(
     cap
         ``max_execution_months``, or None for no cap.
     """
-    limit = np.inf if cap is None else cap
-    n = base_months.shape[0]
+    n = len(base_months)
+    limit = np.broadcast_to(np.inf if cap is None else cap, n)
+    approve = np.broadcast_to(p_approve, n)
     requests = np.zeros(n, dtype=np.int64)
     growth = np.zeros(n)
     start = np.zeros(n)
@@ -101,15 +107,15 @@ def grow_scope(
         if active.size == 0:
             break
         window_end = end[active]
-        exposure = np.minimum(window_end, limit) - start[active]
+        exposure = np.minimum(window_end, limit[active]) - start[active]
         arrivals = rng.poisson(rate[active] * exposure)
-        approved = rng.binomial(arrivals, p_approve)
+        approved = rng.binomial(arrivals, approve[active])
         effects = effect.sample(rng, int(approved.sum()))
         owner = np.repeat(np.arange(active.size), approved)
         added = np.bincount(owner, weights=effects, minlength=active.size)
         requests[active] += arrivals
         growth[active] += added
-        cut = window_end > limit
+        cut = window_end > limit[active]
         abandoned[active[cut]] = True
         start[active] = window_end
         end[active] = window_end + planned_months[active] * added

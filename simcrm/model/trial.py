@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.criteria import compile_criteria, evaluate_criteria
+from simcrm.criteria import Criterion, compile_criteria, evaluate_criteria
 from simcrm.model.adoption import draw_adoption
 from simcrm.model.costs import draw_costs
 from simcrm.model.money import monthly_factor, spread_present_value
 from simcrm.model.operate import draw_money, operate
+from simcrm.model.parameters import Parameters
 from simcrm.model.plan import draw_plan
 from simcrm.model.schedule import draw_base_months
 from simcrm.model.scope import grow_scope, request_rate
@@ -18,9 +22,26 @@ from simcrm.scenario import Scenario
 from simcrm.streams import BLOCK_SIZE, Stage, block_generator
 
 Columns = dict[str, npt.NDArray[np.generic]]
+FloatArray = npt.NDArray[np.float64]
 
 
-def simulate_block(scenario: Scenario, seed: int, block: int, size: int = BLOCK_SIZE) -> Columns:
+def _compiled(scenario: Scenario) -> dict[str, Criterion]:
+    """The scenario's criteria, parsed once per scenario."""
+    return _compile(tuple(scenario.criteria.items()))
+
+
+@functools.lru_cache(maxsize=64)
+def _compile(criteria: tuple[tuple[str, str], ...]) -> dict[str, Criterion]:
+    return compile_criteria(dict(criteria), {c: c in BOOLEAN_OUTPUTS for c in OUTPUT_COLUMNS})
+
+
+def simulate_block(
+    scenario: Scenario,
+    seed: int,
+    block: int,
+    size: int = BLOCK_SIZE,
+    overrides: Mapping[str, FloatArray] | None = None,
+) -> Columns:
     """Simulate the trials of block ``block`` of a run seeded with ``seed``.
 
     Parameters
@@ -33,6 +54,8 @@ def simulate_block(scenario: Scenario, seed: int, block: int, size: int = BLOCK_
         Block index: its trials are numbered from ``block * BLOCK_SIZE``.
     size
         Trials in this block (``BLOCK_SIZE`` except for a run's last block).
+    overrides
+        Per-trial parameter values by dotted path (see :mod:`simcrm.model.parameters`).
 
     Returns
     -------
@@ -44,23 +67,26 @@ def simulate_block(scenario: Scenario, seed: int, block: int, size: int = BLOCK_
     def rng(stage: Stage) -> np.random.Generator:
         return block_generator(seed, block, stage)
 
-    plan = draw_plan(scenario, rng(Stage.PLAN), size)
-    costs = draw_costs(scenario, rng(Stage.COSTS), plan.quality)
+    params = Parameters(scenario, overrides)
+    plan = draw_plan(params, rng(Stage.PLAN), size)
+    costs = draw_costs(params, rng(Stage.COSTS), plan.quality)
     base_months = draw_base_months(
-        scenario, rng(Stage.SCHEDULE), plan.planned_months, plan.quality, costs.shock, costs.tail
+        params, rng(Stage.SCHEDULE), plan.planned_months, plan.quality, costs.shock, costs.tail
     )
+    cap = None
+    if scenario.execution.max_execution_months is not None:
+        cap = params.value("execution.max_execution_months")
     scope = grow_scope(
         rng(Stage.SCOPE),
-        request_rate(scenario, plan.quality),
-        scenario.scope.p_approve,
+        request_rate(params, plan.quality),
+        params.value("scope.p_approve"),
         scenario.scope.effect,
         plan.planned_months,
         base_months,
-        scenario.execution.max_execution_months,
+        cap,
     )
-    cap = scenario.execution.max_execution_months
     actual_months = scope.end_months if cap is None else np.minimum(scope.end_months, cap)
-    component_cost = plan.budget * plan.shares * costs.factors
+    component_cost = plan.budget[:, None] * plan.shares * costs.factors
     full_cost = component_cost.sum(axis=1) + plan.budget * scope.scope_growth
     # a project cut at the cap has paid for the months it ran, at its planned pace
     spent = np.minimum(1.0, actual_months / scope.end_months)
@@ -73,15 +99,15 @@ def simulate_block(scenario: Scenario, seed: int, block: int, size: int = BLOCK_
     v = monthly_factor(scenario.money.discount_rate)
     pv_implementation = spread_present_value(actual_cost, actual_months, v)
     op = operate(
-        scenario,
+        params,
         rng(Stage.REVIEWS),
         go_live,
         live,
         -actual_cost,
         plan.quality,
         plan.budget,
-        draw_adoption(scenario, rng(Stage.ADOPTION), size),
-        draw_money(scenario, rng(Stage.MONEY), size),
+        draw_adoption(params, rng(Stage.ADOPTION), size),
+        draw_money(params, rng(Stage.MONEY), size),
     )
     pv_costs = pv_implementation + op.pv_costs
     npv = op.pv_benefits - pv_costs
@@ -113,9 +139,6 @@ def simulate_block(scenario: Scenario, seed: int, block: int, size: int = BLOCK_
     columns = {
         name: columns[name].astype(dtype, copy=False) for name, dtype in OUTPUT_COLUMNS.items()
     }
-    compiled = compile_criteria(
-        scenario.criteria, {c: c in BOOLEAN_OUTPUTS for c in OUTPUT_COLUMNS}
-    )
-    for name, verdict in evaluate_criteria(compiled, columns).items():
+    for name, verdict in evaluate_criteria(_compiled(scenario), columns).items():
         columns[FAIL_PREFIX + name] = verdict
     return columns

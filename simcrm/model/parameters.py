@@ -1,0 +1,124 @@
+"""Scenario parameters as the model stages read them, overridable per trial.
+
+A scenario gives one value per parameter. Analyses that vary parameters across projects
+(heterogeneity across firms) or across worlds (epistemic uncertainty) pass *overrides*:
+a per-trial array for a dotted parameter path such as ``"scope.discovery_rate"`` or
+``"plan.planning_quality"``. The stages read every parameter through
+:class:`Parameters`, so an override reaches the model wherever the parameter is used,
+and the random streams are consumed exactly as without it (common random numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel
+
+from simcrm.distributions import Distribution
+from simcrm.errors import InputError
+from simcrm.scenario import Scenario
+
+FloatArray = npt.NDArray[np.float64]
+Value = float | FloatArray
+
+
+class Parameters:
+    """Read access to a scenario's parameters for one block of trials.
+
+    Parameters
+    ----------
+    scenario
+        The project model.
+    overrides
+        Per-trial values (arrays of the block's length) by dotted path.
+    """
+
+    def __init__(
+        self, scenario: Scenario, overrides: Mapping[str, FloatArray] | None = None
+    ) -> None:
+        self.scenario = scenario
+        self.overrides = dict(overrides or {})
+
+    def value(self, path: str) -> Value:
+        """A numeric parameter: the override array if there is one, else the scalar."""
+        if path in self.overrides:
+            return self.overrides[path]
+        found = lookup(self.scenario, path)
+        if not isinstance(found, int | float):
+            raise InputError(path, found, "not a number (a distribution? use draw())")
+        return float(found)
+
+    def draw(self, path: str, rng: np.random.Generator, n: int) -> FloatArray:
+        """Per-trial values of a distribution parameter, sampled from ``rng``.
+
+        The sample is always drawn, so an override changes no other draw.
+        """
+        dist = lookup(self.scenario, path)
+        if not isinstance(dist, BaseModel):
+            raise InputError(path, dist, "this parameter is a number; use value()")
+        sample = _as_distribution(dist, path).sample(rng, n)
+        override = self.overrides.get(path)
+        return sample if override is None else np.asarray(override, dtype=np.float64)
+
+
+def lookup(scenario: Scenario, path: str) -> object:
+    """The scenario's value at a dotted path (``components.integration.overrun.p90``)."""
+    node: object = scenario
+    for part in path.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, BaseModel) and part in type(node).model_fields:
+            node = getattr(node, part)
+        else:
+            raise InputError(path, part, "no such scenario parameter")
+    return node
+
+
+def _as_distribution(node: BaseModel, path: str) -> Distribution:
+    if not hasattr(node, "sample"):
+        raise InputError(path, node, "not a distribution")
+    return node  # type: ignore[return-value]
+
+
+def overridable(scenario: Scenario) -> dict[str, str]:
+    """Every numeric or distribution parameter path of a scenario, with its kind.
+
+    Returns
+    -------
+    dict
+        Path → ``"number"`` or ``"distribution"``.
+    """
+    found: dict[str, str] = {}
+
+    def walk(prefix: str, node: object) -> None:
+        if isinstance(node, BaseModel) and hasattr(node, "sample"):
+            found[prefix] = "distribution"
+        elif isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                walk(f"{prefix}.{name}".lstrip("."), getattr(node, name))
+        elif isinstance(node, Mapping):
+            for key, child in node.items():
+                walk(f"{prefix}.{key}", child)
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            found[prefix] = "number"
+
+    for section in ("plan", "components", "execution", "scope", "adoption", "reviews", "money"):
+        walk(section, getattr(scenario, section))
+    return found
+
+
+def per_component(params: Parameters, field: str, n: int) -> FloatArray:
+    """A component field for every component: shape ``(components,)``, or
+    ``(trials, components)`` when any component's value is overridden per trial."""
+    paths = [f"components.{name}.{field}" for name in params.scenario.components]
+    values = [params.value(path) for path in paths]
+    if all(isinstance(v, float) for v in values):
+        return np.array(values)
+    return np.column_stack([np.broadcast_to(v, n) for v in values])
+
+
+def column(value: Value) -> Value:
+    """A per-trial value shaped to broadcast against ``(trials, components)`` arrays."""
+    return value if isinstance(value, float) else value[:, None]
