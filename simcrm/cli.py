@@ -14,36 +14,20 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from simcrm.commands import compare as compare_command
+from simcrm.commands.args import positive_int, seed
 from simcrm.costcurve import BENCHMARK_POINTS, Complexity, cost_per_user
 from simcrm.errors import InputError
 from simcrm.report import print_summary
 from simcrm.run import RunRequest, execute, load_summary
 from simcrm.scenario_io import load_scenario
 
+SUBCOMMANDS = (compare_command,)
+"""Analysis subcommands, each a module of :mod:`simcrm.commands` with ``register()``."""
+
 
 class UsageError(InputError):
     """A command-line value that is not allowed."""
-
-
-def _positive_int(text: str) -> int:
-    """An argparse type: a whole number ≥ 1 (underscores and 1e6 allowed)."""
-    try:
-        value = float(text.replace("_", "")) if "e" in text.lower() else int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value != int(value) or value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least 1")
-    return int(value)
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 0 to 2**63 - 1")
-    return value
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -134,14 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="simulate a scenario to a Parquet results directory")
     p.add_argument("scenario", type=Path, metavar="SCENARIO")
-    p.add_argument(
-        "--trials", type=_positive_int, help="number of trials (default: the scenario's)"
-    )
-    p.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    p.add_argument("--trials", type=positive_int, help="number of trials (default: the scenario's)")
+    p.add_argument("--seed", type=seed, help="root seed (default: the scenario's)")
     p.add_argument("--out", type=Path, help="results directory (default: results/<scenario name>)")
     p.add_argument(
         "--chunk-size",
-        type=_positive_int,
+        type=positive_int,
         default=262_144,
         help="trials per chunk (whole blocks of 16,384)",
     )
@@ -157,11 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("estimate", help="planned cost from the per-user benchmark curve")
-    p.add_argument("--users", type=_positive_int, required=True)
+    p.add_argument("--users", type=positive_int, required=True)
     p.add_argument("--complexity", type=Complexity, choices=list(Complexity), required=True)
     p.add_argument("--price-level", type=float, default=1.0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_estimate)
+    for module in SUBCOMMANDS:
+        module.register(sub)
     return parser
 
 

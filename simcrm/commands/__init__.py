@@ -1,0 +1,1 @@
+"""Analysis subcommands of ``simcrm``, one module each with a ``register(subparsers)``."""
