@@ -8,6 +8,7 @@ naming real outputs). :func:`simcrm.scenario_io.load_scenario` reads a file into
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 from typing import Annotated, Self
@@ -180,13 +181,37 @@ class Money(Section):
     intangible_price: NonNegative = 0.0
 
 
+class Population(Section):
+    """Parameters that vary across projects or across worlds (MODEL.md; issue 5).
+
+    Keys are dotted parameter paths (``"scope.discovery_rate"``,
+    ``"plan.planning_quality"``); values are distributions.
+
+    Attributes
+    ----------
+    heterogeneity
+        Drawn per project: firms differ (e.g. planning quality across firms).
+    epistemic
+        Uncertain but shared by every project of one world (e.g. the true mean
+        change-request rate). A single run draws them per project too (the predictive
+        distribution of one project); ``simcrm failure-rate`` draws them once per world.
+    """
+
+    heterogeneity: dict[str, DistributionOrNumber] = Field(default_factory=dict)
+    epistemic: dict[str, DistributionOrNumber] = Field(default_factory=dict)
+
+    def paths(self) -> dict[str, Distribution]:
+        """Every population parameter, epistemic first, in declaration order."""
+        return {**self.epistemic, **self.heterogeneity}
+
+
 class Report(Section):
     """What the printed summary shows."""
 
     crosstab: tuple[str, str] | None = None
 
 
-_SUPPORT_RULES: tuple[tuple[str, str, float, float], ...] = (
+SUPPORT_RULES: tuple[tuple[str, str, float, float], ...] = (
     ("plan", "planned_months", 1e-9, float("inf")),
     ("plan", "planning_quality", 0.0, 1.0),
     ("scope", "effect", 0.0, float("inf")),
@@ -215,6 +240,7 @@ class Scenario(Section):
     adoption: Adoption = Field(default_factory=Adoption)
     reviews: Reviews = Field(default_factory=Reviews)
     money: Money = Field(default_factory=Money)
+    population: Population = Field(default_factory=Population)
     criteria: dict[str, str] = Field(default_factory=dict, max_length=64)
     report: Report = Field(default_factory=Report)
 
@@ -237,7 +263,7 @@ class Scenario(Section):
                 True,
                 "at least one component must be impossible to leave out of the plan",
             )
-        for section, field, low, high in _SUPPORT_RULES:
+        for section, field, low, high in SUPPORT_RULES:
             dist: Distribution = getattr(getattr(self, section), field)
             lo, hi = dist.support()
             if lo < low or hi > high:
@@ -247,25 +273,69 @@ class Scenario(Section):
                     f"its values range over [{lo:g}, {hi:g}]; they must stay within "
                     f"[{low:g}, {high:g}]",
                 )
+        self._check_population()
         self._check_scope_process()
         self._check_criteria()
         return self
+
+    def _check_population(self) -> None:
+        from simcrm.model.parameters import check_override_range, overridable
+
+        allowed = overridable(self)
+        pop = self.population
+        both = set(pop.heterogeneity) & set(pop.epistemic)
+        if both:
+            raise ScenarioError(
+                "population", sorted(both), "a parameter is either heterogeneous or epistemic"
+            )
+        for kind, table in (("epistemic", pop.epistemic), ("heterogeneity", pop.heterogeneity)):
+            for path, dist in table.items():
+                field = f"population.{kind}.{path}"
+                if path not in allowed:
+                    close = difflib.get_close_matches(path, list(allowed), n=1)
+                    hint = f"did you mean {close[0]!r}? " if close else ""
+                    raise ScenarioError(
+                        field,
+                        path,
+                        f"not a parameter the model can vary; {hint}"
+                        "give a dotted path such as 'scope.discovery_rate'",
+                    )
+                check_override_range(self, path, dist.support(), field)
 
     def offspring_mean(self) -> float:
         """Largest expected number of approved offspring per approved change request.
 
         ``R = λ_max · p_approve · T0_max · E[e]``: each approved request adds ``e·T0``
         months of execution, during which requests arrive at rate ``λ``. The process
-        ends with probability 1 only if ``R < 1`` (or an execution cap cuts it).
+        ends with probability 1 only if ``R < 1`` (or an execution cap cuts it). Every
+        parameter is taken at its worst over its range, population ranges included.
         """
+        varied = self.population.paths()
+
+        def high(path: str, value: float) -> float:
+            return varied[path].support()[1] if path in varied else value
+
         sc = self.scope
-        q_low = self.plan.planning_quality.support()[0]
-        rate = sc.discovery_rate * (1 - sc.discovery_planning_effect * q_low)
-        rate += sc.department_rate * sc.departments * (1 - sc.governance)
-        t0_max = self.plan.planned_months.support()[1]
-        if rate * sc.p_approve * sc.effect.mean() == 0:
-            return 0.0
-        return rate * sc.p_approve * t0_max * sc.effect.mean()
+        q_low = (varied.get("plan.planning_quality") or self.plan.planning_quality).support()[0]
+        k = (
+            varied["scope.discovery_planning_effect"].support()[0]
+            if "scope.discovery_planning_effect" in varied
+            else sc.discovery_planning_effect
+        )
+        governance = (
+            varied["scope.governance"].support()[0]
+            if "scope.governance" in varied
+            else sc.governance
+        )
+        rate = high("scope.discovery_rate", sc.discovery_rate) * (1 - k * max(q_low, 0.0))
+        rate += (
+            high("scope.department_rate", sc.department_rate)
+            * high("scope.departments", sc.departments)
+            * (1 - governance)
+        )
+        t0_max = (varied.get("plan.planned_months") or self.plan.planned_months).support()[1]
+        factor = rate * high("scope.p_approve", sc.p_approve) * sc.effect.mean()
+        return 0.0 if factor == 0 else factor * t0_max
 
     def _check_scope_process(self) -> None:
         if self.execution.max_execution_months is not None:

@@ -58,3 +58,17 @@ def block_count(trials: int) -> int:
 def block_sizes(trials: int, first: int, stop: int) -> list[tuple[int, int]]:
     """``(block index, trials in it)`` for blocks ``first`` to ``stop - 1`` of a run."""
     return [(k, min(BLOCK_SIZE, trials - k * BLOCK_SIZE)) for k in range(first, stop)]
+
+
+WORLDS_KEY = 2**32
+"""Spawn key of the world-level stream: above any block index (runs stop at 1e10 trials)."""
+
+
+def world_generator(seed: int, stream: int = 0) -> np.random.Generator:
+    """A generator for draws made once per world (epistemic parameters of a survey).
+
+    ``SeedSequence(seed, spawn_key=(WORLDS_KEY, stream))``: a child of the run's root that
+    no block stream can equal, so world draws never reuse a block's random numbers.
+    """
+    sequence = np.random.SeedSequence(seed, spawn_key=(WORLDS_KEY, stream))
+    return np.random.Generator(np.random.PCG64(sequence))

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from simcrm.distributions import Distribution
 from simcrm.errors import InputError
@@ -103,6 +103,8 @@ def overridable(scenario: Scenario) -> dict[str, str]:
                 walk(f"{prefix}.{key}", child)
         elif isinstance(node, int | float) and not isinstance(node, bool):
             found[prefix] = "number"
+        if prefix in NOT_OVERRIDABLE or prefix.endswith(".share"):
+            found.pop(prefix, None)
 
     for section in ("plan", "components", "execution", "scope", "adoption", "reviews", "money"):
         walk(section, getattr(scenario, section))
@@ -122,3 +124,51 @@ def per_component(params: Parameters, field: str, n: int) -> FloatArray:
 def column(value: Value) -> Value:
     """A per-trial value shaped to broadcast against ``(trials, components)`` arrays."""
     return value if isinstance(value, float) else value[:, None]
+
+
+NOT_OVERRIDABLE = frozenset(
+    {
+        "reviews.cycle_months",
+        "reviews.max_rescues",
+        "reviews.abandon_min_months",
+        "money.discount_rate",
+        "scope.effect",
+        "execution.max_execution_months",
+    }
+)
+"""Parameters the model reads as whole-run settings, not per trial."""
+
+
+def check_override_range(
+    scenario: Scenario, path: str, support: tuple[float, float], field: str
+) -> None:
+    """Refuse per-trial values outside what the parameter's own field allows.
+
+    The field is re-validated at both ends of ``support`` with the scenario's schema.
+    """
+    from simcrm.scenario import SUPPORT_RULES
+
+    for section_name, name, low, high in SUPPORT_RULES:
+        if path == f"{section_name}.{name}" and (support[0] < low or support[1] > high):
+            raise InputError(field, list(support), f"{path} must stay within [{low:g}, {high:g}]")
+    *parents, leaf = path.split(".")
+    section = lookup(scenario, ".".join(parents))
+    if not isinstance(section, BaseModel):
+        raise InputError(field, path, "not a parameter the model can vary")
+    current = getattr(section, leaf)
+    for end in support:
+        end = float(np.clip(end, -1e12, 1e12))  # an unbounded support: any large value
+        trial_value: object = (
+            end if isinstance(current, int | float) else {"kind": "fixed", "value": end}
+        )
+        try:
+            type(section).model_validate({**section.model_dump(), leaf: trial_value})
+        except ValidationError as err:
+            message = err.errors()[0]["msg"].removeprefix("Value error, ")
+            raise InputError(
+                field, end, f"its values range over {support}, but {path}: {message}"
+            ) from None
+        except InputError as err:
+            raise InputError(
+                field, end, f"its values range over {support}, but {err.allowed}"
+            ) from None

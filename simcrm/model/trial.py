@@ -25,6 +25,27 @@ Columns = dict[str, npt.NDArray[np.generic]]
 FloatArray = npt.NDArray[np.float64]
 
 
+def input_column(path: str) -> str:
+    """Output column of a sampled input: ``scope.discovery_rate`` → ``in_scope_discovery_rate``."""
+    return "in_" + path.replace(".", "_")
+
+
+def population_draws(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    size: int,
+    overrides: Mapping[str, FloatArray] | None,
+) -> dict[str, FloatArray]:
+    """Per-trial values of the population parameters, from the POPULATION stream.
+
+    Every population parameter is drawn (epistemic first, in declaration order) so that
+    the stream is consumed the same way whatever is overridden; ``overrides`` then
+    replace draws (e.g. one value per world in a survey simulation).
+    """
+    drawn = {path: dist.sample(rng, size) for path, dist in scenario.population.paths().items()}
+    return drawn | dict(overrides or {})
+
+
 def _compiled(scenario: Scenario) -> dict[str, Criterion]:
     """The scenario's criteria, parsed once per scenario."""
     return _compile(tuple(scenario.criteria.items()))
@@ -67,7 +88,9 @@ def simulate_block(
     def rng(stage: Stage) -> np.random.Generator:
         return block_generator(seed, block, stage)
 
-    params = Parameters(scenario, overrides)
+    params = Parameters(
+        scenario, population_draws(scenario, rng(Stage.POPULATION), size, overrides)
+    )
     plan = draw_plan(params, rng(Stage.PLAN), size)
     costs = draw_costs(params, rng(Stage.COSTS), plan.quality)
     base_months = draw_base_months(
@@ -141,4 +164,8 @@ def simulate_block(
     }
     for name, verdict in evaluate_criteria(_compiled(scenario), columns).items():
         columns[FAIL_PREFIX + name] = verdict
+    for path in scenario.population.paths():
+        columns[input_column(path)] = np.broadcast_to(params.overrides[path], size).astype(
+            np.float64
+        )
     return columns
