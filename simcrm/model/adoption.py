@@ -50,6 +50,38 @@ def draw_adoption(params: Parameters, rng: np.random.Generator, n: int) -> Adopt
     return AdoptionState(ceiling, np.minimum(innovation, 1.0), imitation, discontinuance)
 
 
+class BassStepper:
+    """In-place monthly Bass updates for many trials: the fast form of :func:`bass_step`.
+
+    ``a ← a (1 − δ) + (p + (qb/m) a)(m − a)``, then ``a ← min(a, m)``; the terms are
+    never negative for valid parameters (``p, qb ≥ 0``, ``0 ≤ a ≤ m``, ``δ ≤ 1``), so
+    only the upper clip is needed. Call :meth:`refresh` after the ceiling changes.
+    """
+
+    def __init__(self, state: AdoptionState) -> None:
+        self.state = state
+        self.retention = 1.0 - state.discontinuance
+        self.refresh()
+        self._gap = np.empty_like(state.ceiling)
+        self._rate = np.empty_like(state.ceiling)
+
+    def refresh(self) -> None:
+        """Recompute what depends on the ceiling."""
+        m = self.state.ceiling
+        self.imitation_per_m = np.divide(self.state.imitation, m, out=np.zeros_like(m), where=m > 0)
+
+    def step(self, active: FloatArray) -> None:
+        """Advance ``active`` by one month, in place."""
+        m = self.state.ceiling
+        np.multiply(self.imitation_per_m, active, out=self._rate)
+        self._rate += self.state.innovation
+        np.subtract(m, active, out=self._gap)
+        self._rate *= self._gap
+        active *= self.retention
+        active += self._rate
+        np.minimum(active, m, out=active)
+
+
 def bass_step(active: FloatArray, state: AdoptionState) -> FloatArray:
     """One month of adoption: ``a + (p + qb·a/m)(m − a) − δ·a``, clipped to ``[0, m]``.
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.model.adoption import AdoptionState, bass_step
-from simcrm.model.money import monthly_factor
+from simcrm.model.adoption import AdoptionState, BassStepper
+from simcrm.model.money import annuity, monthly_factor
 from simcrm.model.parameters import Parameters
 from simcrm.model.reviews import evaluation_noise, review
 
@@ -87,82 +87,93 @@ def operate(
     scenario = params.scenario
     horizon = scenario.simulation.horizon_months
     policy = scenario.reviews
-    users = params.value("plan.users")
     v = monthly_factor(scenario.money.discount_rate)
     n = len(go_live)
     sigma = evaluation_noise(params, quality)
     price = params.value("money.intangible_price")
-    intangible_month = price * money.intangible_points / horizon
+    # a month of use at full adoption is worth this much (tangible + priced intangible)
+    value_at_full = params.value("plan.users") * money.value_per_user
+    value_at_full = value_at_full + price * money.intangible_points / horizon
     improvement_price = budget * params.value("reviews.improvement_cost")
     rescue_price = budget * params.value("reviews.rescue_cost")
 
+    months = int(max(horizon - go_live.min(initial=horizon), 0))
+    # last month (counted from go-live) each trial operates: the horizon, or abandonment
+    stop = np.where(live, np.clip(horizon - go_live, 0, None), 0)
+    discount_at_go_live = v ** go_live.astype(np.float64)
+    stepper = BassStepper(state)
     active = np.zeros(n)
-    running = live & (go_live < horizon)
-    dropped = ~live
-    cum_cash = cash_at_go_live.copy()
-    adoption_12m = np.where(live & (go_live + 12 > horizon), np.nan, 0.0)
+    used = np.zeros(n)  # Σ adoption over operating months (masked)
+    used_discounted = np.zeros(n)  # Σ v^k · adoption over operating months
+    month_12 = np.full(n, np.nan)
     final = np.zeros(n)
+    extra_pv = np.zeros(n)
     improvements = np.zeros(n, dtype=np.int64)
     improvement_cost = np.zeros(n)
     rescues = np.zeros(n, dtype=np.int64)
     rescued = np.zeros(n, dtype=np.bool_)
-    abandon_month = np.full(n, np.nan)
-    pv_costs = np.zeros(n)
-    pv_benefits = np.zeros(n)
+    abandon_after = np.full(n, -1)  # months from go-live at abandonment, -1 if never
     payback = np.full(n, np.nan)
-    share_sum = np.zeros(n)
+    unpaid = live.copy()
+    running_month = money.running_month
+    # cash after month k is ≥ 0 ⟺ used ≥ k·slope + offset (value_at_full > 0), with
+    # offset moving only when a review spends money
+    worth = np.where(value_at_full > 0, value_at_full, np.inf)
+    slope = running_month / worth
+    offset = np.where(value_at_full > 0, -cash_at_go_live / worth, np.inf)
+    masked = np.empty(n)
 
-    for k in range(1, horizon - int(go_live.min(initial=horizon)) + 1):
-        month = go_live + k
-        running &= month <= horizon
-        if not running.any() and k > 12:
-            break
-        active = bass_step(active, state)
-        active[dropped] = 0.0
+    for k in range(1, months + 1):
+        stepper.step(active)
+        operating = stop >= k
+        np.multiply(active, operating, out=masked)
         if k == 12:
-            adoption_12m = np.where(live & (go_live + 12 <= horizon), active, adoption_12m)
-        flow_in = np.where(running, active * (users * money.value_per_user + intangible_month), 0.0)
-        flow_out = np.where(running, money.running_month, 0.0)
-        share_sum += np.where(running, active, 0.0)
+            month_12 = masked.copy()
         if policy.evaluation and k % policy.cycle_months == 0:
-            noise = rng.standard_normal(n) * sigma
             outcome = review(
                 params,
                 k // policy.cycle_months,
                 k,
-                running,
+                operating,
                 active,
-                noise,
+                rng.standard_normal(n) * sigma,
                 rng.random(n),
                 rescues,
                 state,
             )
+            stepper.refresh()
+            spent = improvement_price * outcome.improved
             improvements += outcome.improved
+            improvement_cost += spent
+            spent = spent + rescue_price * outcome.rescue_attempted
+            offset += spent / worth
+            extra_pv += spent * discount_at_go_live * v**k
             rescues += outcome.rescue_attempted
             rescued |= outcome.rescued
-            spent = improvement_price * outcome.improved
-            improvement_cost += spent
-            flow_out += spent + rescue_price * outcome.rescue_attempted
-            abandon_month[outcome.abandoned] = month[outcome.abandoned]
-            dropped |= outcome.abandoned
-            running &= ~outcome.abandoned
-        final = np.where(running & (month == horizon), active, final)
-        discount = v ** month.astype(np.float64)
-        pv_benefits += discount * flow_in
-        pv_costs += discount * flow_out
-        cum_cash += flow_in - flow_out
-        paid_back = running & np.isnan(payback) & (cum_cash >= 0)
-        payback[paid_back] = month[paid_back]
+            abandon_after[outcome.abandoned] = k
+            stop[outcome.abandoned] = k
+        used += masked
+        used_discounted += masked * v**k
+        np.copyto(final, masked, where=stop == k)
+        paid = unpaid & operating & (used >= slope * k + offset)
+        if paid.any():
+            payback[paid] = go_live[paid] + k
+            unpaid &= ~paid
+
+    at_horizon = live & (stop == horizon - go_live)
+    twelve = live & (go_live + 12 <= horizon)
+    pv_running = running_month * discount_at_go_live * annuity(v, stop.astype(np.float64))
+    abandoned = abandon_after >= 0
     return Operation(
-        adoption_12m,
-        final,
-        improvements,
-        improvement_cost,
-        rescued,
-        ~np.isnan(abandon_month),
-        abandon_month,
-        pv_costs,
-        pv_benefits,
-        payback,
-        money.intangible_points * share_sum / horizon,
+        adoption_12m=np.where(twelve, month_12, np.where(live, np.nan, 0.0)),
+        adoption_final=np.where(at_horizon, final, 0.0),
+        improvements=improvements,
+        improvement_cost=improvement_cost,
+        rescued=rescued,
+        abandoned=abandoned,
+        abandon_month=np.where(abandoned, go_live + abandon_after, np.nan),
+        pv_costs=pv_running + extra_pv,
+        pv_benefits=value_at_full * discount_at_go_live * used_discounted,
+        payback_month=payback,
+        intangible_score=money.intangible_points * used / horizon,
     )
