@@ -28,7 +28,19 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from scipy import special, stats
+from scipy import special
+
+
+class _LazyStats:
+    """``scipy.stats``, imported on first use: it costs ~1 s, and sampling never needs it."""
+
+    def __getattr__(self, name: str) -> Any:
+        from scipy import stats as scipy_stats
+
+        return getattr(scipy_stats, name)
+
+
+stats = _LazyStats()
 
 # A finite number: int or float; bool and str are refused (nan/inf by ``allow_inf_nan``).
 Num = Annotated[float, Field(strict=True)]
