@@ -93,8 +93,14 @@ def summary_tables(summary: Summary, title: str = "", currency: str = "") -> Gro
     return Group(*parts)
 
 
+def report_console() -> Console:
+    """A console for reports: the terminal's width, or 110 columns when piped to a file."""
+    console = Console()
+    return console if console.is_terminal else Console(width=110)
+
+
 def print_summary(
     summary: Summary, title: str = "", currency: str = "", console: Console | None = None
 ) -> None:
     """Print the summary tables to the terminal."""
-    (console or Console()).print(summary_tables(summary, title, currency))
+    (console or report_console()).print(summary_tables(summary, title, currency))

@@ -8,11 +8,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from simcrm.commands.args import positive_int, seed
 from simcrm.compare import Comparison, compare
+from simcrm.report import report_console
 from simcrm.scenario_io import load_scenario
 
 DEFAULT_TRIALS = 200_000
@@ -41,25 +41,34 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        Console().print(comparison_table(result))
+        report_console().print(comparison_table(result))
     return 0
 
 
+SHARES = ("P(", "adoption", "overrun", "roi", "scope_growth")
+"""Figures that are shares: levels shown in %, differences in percentage points."""
+
+
 def _fmt(name: str, x: float) -> str:
+    """A difference: percentage points for shares, months, or currency."""
     if math.isnan(x):
         return "—"
-    if name.startswith("P(") or "adoption" in name or "overrun" in name or "roi" in name:
-        return f"{100 * x:+.1f} pt" if name.startswith("P(") else f"{100 * x:+.1f}%"
-    if "scope_growth" in name:
-        return f"{100 * x:+.1f}%"
+    if any(key in name for key in SHARES):
+        return f"{100 * x:+.1f} pt"
     if "payback" in name:
         return f"{x:+.1f} mo"
     return f"{x:+,.0f}"
 
 
 def _level(name: str, x: float) -> str:
-    text = _fmt(name, x)
-    return text.removeprefix("+").replace(" pt", "%")
+    """A level: percent for shares, months, or currency."""
+    if math.isnan(x):
+        return "—"
+    if any(key in name for key in SHARES):
+        return f"{100 * x:.1f}%"
+    if "payback" in name:
+        return f"{x:.1f} mo"
+    return f"{x:,.0f}"
 
 
 def comparison_table(result: Comparison) -> Table:
@@ -82,7 +91,7 @@ def comparison_table(result: Comparison) -> Table:
             _level(name, f["a"]),
             _level(name, f["b"]),
             f"[bold]{diff}[/bold]" if clear else diff,
-            f"{_fmt(name, low)} … {_fmt(name, high)}",
+            f"[{_fmt(name, low)}, {_fmt(name, high)}]",
         )
     table.caption = "bold: the interval excludes 0 · percentiles' intervals by batch means"
     return table
