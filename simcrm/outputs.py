@@ -15,13 +15,13 @@ OUTPUT_COLUMNS: dict[str, type[np.generic]] = {
     "change_requests": np.int64,  # change requests that arrived during execution
     "scope_growth": np.float64,  # sum of approved scope fractions e
     "omitted_cost": np.float64,  # actual cost of the items left out of the plan
-    "adoption_12m": np.float64,  # active share 12 months after go-live (NaN past the horizon)
+    "adoption_12m": np.float64,  # active share 12 months after go-live (NaN past the horizon, 0 if cut in execution)
     "adoption_final": np.float64,  # active share at the horizon (0 if abandoned)
     "improvements": np.int64,  # improvement rounds paid for
     "improvement_cost": np.float64,  # undiscounted, all rounds
     "rescued": np.bool_,  # a rescue was attempted and succeeded
     "abandoned": np.bool_,
-    "abandon_month": np.float64,  # month of abandonment from project start (NaN if never)
+    "abandon_month": np.float64,  # month from project start (the cap if cut in execution; NaN if never)
     "pv_costs": np.float64,
     "pv_benefits": np.float64,
     "npv": np.float64,

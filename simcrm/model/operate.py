@@ -160,7 +160,7 @@ def operate(
             payback[paid] = go_live[paid] + k
             unpaid &= ~paid
 
-    at_horizon = live & (stop == horizon - go_live)
+    at_horizon = live & (stop == horizon - go_live) & (abandon_after < 0)
     twelve = live & (go_live + 12 <= horizon)
     pv_running = running_month * discount_at_go_live * annuity(v, stop.astype(np.float64))
     abandoned = abandon_after >= 0

@@ -1,0 +1,150 @@
+"""Per-trial parameters of the reference model, drawn one trial at a time (MODEL.md §1–§5).
+
+The constructions are deliberately different from the vectorised core's while giving the
+same distributions: the correlated overrun and schedule factors are one multivariate
+normal draw with the one-factor correlation matrix written out, and the fat tail is
+numpy's Lomax + 1 (a Pareto with minimum 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import ndtri
+
+from simcrm.costcurve import planned_budget
+from simcrm.distributions import Distribution
+from simcrm.scenario import Overrun, Scenario
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def log_params(overrun: Overrun) -> tuple[float, float]:
+    """Median and 90th percentile → ``(mu, sigma)`` of the factor's log."""
+    return float(np.log(overrun.p50)), float(np.log(overrun.p90 / overrun.p50) / ndtri(0.9))
+
+
+@dataclass(frozen=True)
+class Constants:
+    """What a scenario fixes for every trial.
+
+    Attributes
+    ----------
+    budget
+        ``B = users × cost_per_user(users) × price_level``.
+    shares, p_omit, labour
+        Per component: budget share, omission probability at ``q = 0`` (0 unless
+        overlookable), and whether it is labour (takes the fat tail).
+    mu, sigma
+        Log-median and log-spread of each component's overrun, then of the schedule.
+    root
+        A matrix ``A`` with ``A Aᵀ`` the correlation matrix of the normal scores of the
+        components and the schedule: ``ρ²`` between components, ``ρ ρ_s`` between a
+        component and the schedule (one shared project shock).
+    """
+
+    budget: float
+    shares: FloatArray
+    p_omit: FloatArray
+    labour: BoolArray
+    mu: FloatArray
+    sigma: FloatArray
+    root: FloatArray
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Constants:
+        """Compute the constants of ``scenario``."""
+        plan, ex = scenario.plan, scenario.execution
+        parts = list(scenario.components.values())
+        budget = float(planned_budget(plan.users, plan.curve_points(), plan.price_level))
+        loadings = np.array([ex.rho] * len(parts) + [ex.schedule_rho])
+        corr = np.outer(loadings, loadings)
+        np.fill_diagonal(corr, 1.0)
+        eigenvalues, vectors = np.linalg.eigh(corr)
+        root = vectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
+        logs = np.array([log_params(c.overrun) for c in parts] + [log_params(ex.schedule)])
+        return cls(
+            budget=budget,
+            shares=np.array([c.share for c in parts]),
+            p_omit=np.array([c.p_omit if c.overlookable else 0.0 for c in parts]),
+            labour=np.array([c.labour for c in parts]),
+            mu=logs[:, 0],
+            sigma=logs[:, 1],
+            root=root,
+        )
+
+
+@dataclass(frozen=True)
+class TrialDraws:
+    """The random parameters of one trial.
+
+    Attributes
+    ----------
+    planned_months, quality
+        ``T0`` and planning quality ``q``.
+    omitted
+        Per component: left out of the plan.
+    factors
+        Per component: multiplicative cost overrun.
+    base_months
+        Execution months before scope creep, ``T0 · F_sched``.
+    ceiling, innovation, imitation, discontinuance
+        Bass parameters ``m``, ``p``, ``qb``, ``δ``.
+    running_month, value_per_user, intangible_points
+        Running cost per month, value per active user-month, intangible points.
+    """
+
+    planned_months: float
+    quality: float
+    omitted: BoolArray
+    factors: FloatArray
+    base_months: float
+    ceiling: float
+    innovation: float
+    imitation: float
+    discontinuance: float
+    running_month: float
+    value_per_user: float
+    intangible_points: float
+
+
+def _one(dist: Distribution, rng: np.random.Generator) -> float:
+    """One draw from a scenario distribution."""
+    return float(dist.sample(rng, 1)[0])
+
+
+def draw_trial(scenario: Scenario, const: Constants, rng: np.random.Generator) -> TrialDraws:
+    """Draw every per-trial parameter of one trial from its generator ``rng``."""
+    plan, ex, ad, mo = scenario.plan, scenario.execution, scenario.adoption, scenario.money
+    t0 = _one(plan.planned_months, rng)
+    q = _one(plan.planning_quality, rng)
+    omitted = rng.random(len(const.shares)) < const.p_omit * (1.0 - q)
+
+    # normal scores of the components and the schedule, correlated by one project shock
+    scores = const.root @ rng.standard_normal(len(const.mu))
+    spread = 1.0 - plan.spread_planning_effect * q
+    logs = const.mu + const.sigma * spread * scores
+    tail = 1.0 + rng.pareto(ex.tail_alpha) if rng.random() < ex.tail_probability else 1.0
+    factors = np.exp(logs[:-1]) * np.where(const.labour, tail, 1.0)
+    schedule = float(np.exp(logs[-1])) * tail**ex.tail_schedule_exponent
+
+    innovation = min(_one(ad.innovation, rng) + ad.training_effect * ad.training, 1.0)
+    imitation = _one(ad.imitation, rng) * (1.0 + ad.collaboration_effect * ad.collaboration)
+    return TrialDraws(
+        planned_months=t0,
+        quality=q,
+        omitted=omitted,
+        factors=factors,
+        base_months=t0 * schedule,
+        ceiling=_one(ad.ceiling, rng),
+        innovation=innovation,
+        imitation=imitation,
+        discontinuance=_one(ad.discontinuance, rng),
+        running_month=plan.users * _one(mo.running_cost_per_user_month, rng)
+        + _one(mo.running_fixed_month, rng),
+        value_per_user=_one(mo.value_per_active_user_month, rng),
+        intangible_points=_one(mo.intangible_points, rng),
+    )

@@ -1,0 +1,195 @@
+"""One whole trial as a simpy process, and many trials as a table (MODEL.md §1–§7).
+
+A trial: draw the plan and the trial's parameters; run execution in continuous time
+(:mod:`simcrm.reference.execution`); if the project was not cut at the cap, go live at
+``ceil(actual_months)`` and operate to the horizon (:mod:`simcrm.reference.operation`);
+then add up the money. The implementation cost is spread evenly over the execution
+months — month ``m`` pays for the part of execution in ``(m − 1, m]`` — and every flow
+is counted at its month's end, ``v^m`` with ``v = (1 + r)^(−1/12)``.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from collections.abc import Generator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from simcrm.criteria import compile_criteria, evaluate_criteria
+from simcrm.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
+from simcrm.reference.draws import Constants, draw_trial
+from simcrm.reference.execution import Execution, run_execution
+from simcrm.reference.operation import Books, Operation
+from simcrm.reference.population import draw_population, input_column, with_values
+from simcrm.scenario import Scenario
+
+Row = dict[str, Any]
+
+
+def trial_generator(seed: int, trial: int) -> np.random.Generator:
+    """The generator of one trial: ``SeedSequence(seed, spawn_key=(trial,))``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(trial,))))
+
+
+def implementation_pv(cost: float, months: float, v: float) -> float:
+    """Present value of ``cost`` spread evenly over ``[0, months]``, month by month."""
+    pv = 0.0
+    for month in range(1, math.ceil(months) + 1):
+        part = min(month, months) - (month - 1)
+        pv += v**month * cost * part / months
+    return pv
+
+
+def run_trial(scenario: Scenario, rng: np.random.Generator, const: Constants | None = None) -> Row:
+    """Simulate one trial with its own generator ``rng``.
+
+    Returns
+    -------
+    dict
+        Every column of :data:`simcrm.outputs.OUTPUT_COLUMNS` except ``trial``, as
+        Python scalars (no criteria).
+    """
+    const = Constants.of(scenario) if const is None else const
+    draws = draw_trial(scenario, const, rng)
+    horizon = scenario.simulation.horizon_months
+    env = simpy.Environment()
+    result: dict[str, Any] = {}
+
+    def project() -> Generator[simpy.Event, object, None]:
+        state, finished = run_execution(
+            env, scenario, rng, draws.planned_months, draws.base_months, draws.quality
+        )
+        yield finished
+        result["execution"] = state
+        component_cost = const.budget * const.shares * draws.factors
+        full_cost = float(component_cost.sum()) + const.budget * state.scope_growth
+        spent = min(1.0, state.actual_months / state.end)  # a cut project paid pro rata
+        result["actual_cost"] = full_cost * spent
+        result["omitted_cost"] = float(component_cost[draws.omitted].sum()) * spent
+        if state.abandoned:
+            return
+        go_live = math.ceil(state.actual_months)
+        yield env.timeout(max(0.0, go_live - env.now))
+        operation = Operation(
+            env, scenario, draws, rng, go_live, const.budget, -result["actual_cost"]
+        )
+        result["books"] = operation.books
+        operation.start()
+
+    env.process(project())
+    env.run()
+    state: Execution = result["execution"]
+    books: Books = result.get("books") or Books(cum_cash=0.0, adoption_12m=0.0)
+    v = (1.0 + scenario.money.discount_rate) ** (-1.0 / 12.0)
+    planned_cost = const.budget * float(const.shares[~draws.omitted].sum())
+    actual_months = state.actual_months
+    pv_costs = implementation_pv(result["actual_cost"], actual_months, v) + books.pv_costs
+    npv = books.pv_benefits - pv_costs
+    return {
+        "planned_cost": planned_cost,
+        "actual_cost": result["actual_cost"],
+        "cost_overrun": result["actual_cost"] / planned_cost - 1.0,
+        "planned_months": draws.planned_months,
+        "actual_months": actual_months,
+        "schedule_overrun": actual_months / draws.planned_months - 1.0,
+        "change_requests": state.change_requests,
+        "scope_growth": state.scope_growth,
+        "omitted_cost": result["omitted_cost"],
+        "adoption_12m": books.adoption_12m,
+        "adoption_final": books.adoption_final,
+        "improvements": books.improvements,
+        "improvement_cost": books.improvement_cost,
+        "rescued": books.rescued,
+        "abandoned": state.abandoned or not math.isnan(books.abandon_month),
+        "abandon_month": actual_months if state.abandoned else books.abandon_month,
+        "pv_costs": pv_costs,
+        "pv_benefits": books.pv_benefits,
+        "npv": npv,
+        "roi": npv / pv_costs,
+        "payback_month": books.payback_month,
+        "intangible_score": draws.intangible_points * books.active_months / horizon,
+    }
+
+
+def _rows(scenario: Scenario, seed: int, first: int, stop: int) -> list[Row]:
+    """Trials ``first`` to ``stop - 1``, each from its own generator.
+
+    A trial first draws its population parameters (if any), then runs on its own copy
+    of the scenario; their values are returned as ``in_<path>``.
+    """
+    const = Constants.of(scenario)
+    rows = []
+    for trial in range(first, stop):
+        rng = trial_generator(seed, trial)
+        values = draw_population(scenario, rng)
+        if values:
+            own = with_values(scenario, values)
+            row = run_trial(own, rng, Constants.of(own))
+            row.update({input_column(path): value for path, value in values.items()})
+        else:
+            row = run_trial(scenario, rng, const)
+        rows.append(row)
+    return rows
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers fork from a single-threaded server with the model already imported.
+
+    Not plain fork: the caller may hold threads (pyarrow's pools) whose locks fork would
+    copy. As with any non-fork start method, a script must guard its entry point with
+    ``if __name__ == "__main__":``.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def simulate_reference(
+    scenario: Scenario, trials: int, seed: int, *, workers: int = 1
+) -> pd.DataFrame:
+    """Simulate ``trials`` projects with the reference model.
+
+    Parameters
+    ----------
+    scenario
+        The project model.
+    trials
+        Number of trials (numbered from 0).
+    seed
+        Root entropy; trial ``t`` draws from ``SeedSequence(seed, spawn_key=(t,))``.
+    workers
+        Processes to spread the trials over; the result does not depend on it. With
+        more than one, a script must guard its entry point (``if __name__ ==
+        "__main__":``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`simcrm.simulate`, with the same names, dtypes and order:
+        :data:`simcrm.outputs.OUTPUT_COLUMNS`, then ``fail_<name>`` per criterion, then
+        ``in_<path>`` per population parameter.
+    """
+    if workers <= 1 or trials < 2 * workers:
+        rows = _rows(scenario, seed, 0, trials)
+    else:
+        edges = np.linspace(0, trials, workers + 1).astype(int)
+        with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+            parts = pool.map(_rows, [scenario] * workers, [seed] * workers, edges[:-1], edges[1:])
+            rows = [row for part in parts for row in part]
+    columns: dict[str, np.ndarray] = {"trial": np.arange(trials, dtype=np.int64)}
+    for name, dtype in OUTPUT_COLUMNS.items():
+        if name != "trial":
+            columns[name] = np.array([row[name] for row in rows], dtype=dtype)
+    compiled = compile_criteria(
+        scenario.criteria, {c: c in BOOLEAN_OUTPUTS for c in OUTPUT_COLUMNS}
+    )
+    for name, verdict in evaluate_criteria(compiled, columns).items():
+        columns[FAIL_PREFIX + name] = verdict
+    for path in scenario.population.paths():
+        columns[input_column(path)] = np.array([row[input_column(path)] for row in rows])
+    return pd.DataFrame(columns)
