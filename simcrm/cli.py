@@ -14,15 +14,18 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from simcrm.commands import calibrate as calibrate_command
 from simcrm.commands import compare as compare_command
+from simcrm.commands import definitions as definitions_command
+from simcrm.commands import failure_rate as failure_rate_command
 from simcrm.commands.args import positive_int, seed
 from simcrm.costcurve import BENCHMARK_POINTS, Complexity, cost_per_user
 from simcrm.errors import InputError
 from simcrm.report import print_summary
-from simcrm.run import RunRequest, execute, load_summary
+from simcrm.run import RunRequest, execute, load_summary, summarize_directory
 from simcrm.scenario_io import load_scenario
 
-SUBCOMMANDS = (compare_command,)
+SUBCOMMANDS = (compare_command, failure_rate_command, definitions_command, calibrate_command)
 """Analysis subcommands, each a module of :mod:`simcrm.commands` with ``register()``."""
 
 
@@ -52,6 +55,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         chunk_trials=args.chunk_size,
         force=args.force,
         resume=args.resume,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        scenario_path=args.scenario,
     )
     err = Console(stderr=True)
     columns = (
@@ -74,8 +80,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    """``simcrm summary DIR``: print a finished run's summary again."""
+    """``simcrm summary DIR``: print a finished run's summary again (or recompute it)."""
     manifest, summary = load_summary(args.directory)
+    if args.recompute:
+        summary = summarize_directory(args.directory, manifest.get("crosstab"))
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -129,6 +137,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="replace a directory holding another run")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="processes of a local Dask cluster (default 1: in this process)",
+    )
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://host:8786"
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(func=cmd_run)
@@ -136,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="print the summary of a finished run")
     p.add_argument("directory", type=Path, metavar="DIR")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--recompute", action="store_true", help="recompute it from the Parquet data, streaming"
+    )
     p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("estimate", help="planned cost from the per-user benchmark curve")

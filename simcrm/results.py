@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -62,18 +64,40 @@ def atomic_path(path: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     umask = os.umask(0)
     os.umask(umask)
-    tmp_path.chmod(0o666 & ~umask)
     try:
+        tmp_path.chmod(0o666 & ~umask)
         yield tmp_path
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: the whole file or, on any error, no file.
+
+    Raises
+    ------
+    ResultsError
+        The file cannot be written (full disk, no permission, …).
+    """
+    try:
+        with atomic_path(path) as tmp:
+            _write_file(tmp, data)
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise ResultsError("--out", str(path), f"cannot write it: {reason}") from err
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write and flush ``data`` to ``path`` (one place for tests to simulate a full disk)."""
+    with path.open("wb") as f:
+        f.write(data)
+
+
 def write_json(path: Path, content: dict[str, Any]) -> None:
     """Write JSON atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(content, indent=2, allow_nan=True) + "\n", encoding="utf-8")
+    text = json.dumps(content, indent=2, allow_nan=True) + "\n"
+    write_bytes(path, text.encode("utf-8"))
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -89,23 +113,94 @@ def read_json(path: Path) -> dict[str, Any]:
     return content
 
 
-def write_chunk(out: Path, name: str, table: pa.Table, provenance: dict[str, str]) -> None:
-    """Write one chunk's table to ``out/data/<name>.parquet`` atomically, with provenance."""
+def encode_chunk(table: pa.Table, provenance: dict[str, str]) -> bytes:
+    """One chunk's table as the bytes of its Parquet file, with provenance metadata.
+
+    Workers call this, so the client only writes bytes; the bytes depend on the table and
+    the pyarrow version alone (part of a run's identity).
+    """
     meta = {f"simcrm.{k}".encode(): v.encode() for k, v in provenance.items()}
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
-    with atomic_path(out / DATA / f"{name}.parquet") as tmp:
-        # dictionary encoding of float columns costs 3x the time and saves nothing
-        pq.write_table(table, tmp, compression="zstd", use_dictionary=False, row_group_size=1 << 17)
+    sink = pa.BufferOutputStream()
+    # dictionary encoding of float columns costs 3x the time and saves nothing
+    pq.write_table(table, sink, compression="zstd", use_dictionary=False, row_group_size=1 << 17)
+    return bytes(sink.getvalue())
 
 
-def open_dataset(out: Path) -> ds.Dataset:
-    """The run's Parquet dataset, chunk files in block order."""
+def chunk_path(out: Path, name: str) -> Path:
+    """Where chunk ``name`` of the run in ``out`` is stored."""
+    return out / DATA / f"{name}.parquet"
+
+
+def write_chunk(out: Path, name: str, table: pa.Table, provenance: dict[str, str]) -> None:
+    """Write one chunk's table to ``out/data/<name>.parquet`` atomically, with provenance."""
+    write_bytes(chunk_path(out, name), encode_chunk(table, provenance))
+
+
+def chunk_is_whole(path: Path, rows: int, provenance: dict[str, str]) -> bool:
+    """Whether ``path`` is a readable chunk file of ``rows`` rows with this provenance."""
+    try:
+        meta = pq.read_metadata(path)
+    except (OSError, pa.ArrowException):
+        return False
+    kv = {k.decode(): v.decode() for k, v in (meta.metadata or {}).items()}
+    wanted = {f"simcrm.{k}": v for k, v in provenance.items()}
+    return meta.num_rows == rows and all(kv.get(k) == v for k, v in wanted.items())
+
+
+def chunk_files(out: Path) -> list[Path]:
+    """The run's chunk files, in block order."""
     files = sorted((out / DATA).glob("blocks-*.parquet"))
     if not files:
         raise ResultsError(
             str(out), str(out), "no result files: is this a simcrm results directory?"
         )
-    return ds.dataset([str(f) for f in files], format="parquet")
+    return files
+
+
+def read_column(out: Path, name: str) -> npt.NDArray[np.float64]:
+    """One column of a whole run as float64, in trial order (8 bytes a trial)."""
+    table = ds.dataset([str(f) for f in chunk_files(out)], format="parquet").to_table(
+        columns=[name]
+    )
+    return np.asarray(table.column(name).to_numpy(), dtype=np.float64)
+
+
+def open_dataset(out: Path) -> ds.Dataset:
+    """The run's Parquet dataset, chunk files in block order."""
+    return ds.dataset([str(f) for f in chunk_files(out)], format="parquet")
+
+
+@contextmanager
+def run_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the directory ``out`` (created if missing) while a run writes.
+
+    The lock (``flock`` on the directory) dies with its process, even a killed one, so it
+    never needs cleaning up; a second run into the same directory is refused meanwhile.
+    """
+    if out.exists() and not out.is_dir():
+        raise ResultsError("--out", str(out), "this is a file; give a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out, os.O_RDONLY)
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise ResultsError("--out", str(out), f"cannot write there ({reason})") from err
+    try:
+        if sys.platform != "win32":
+            import fcntl
+
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ResultsError(
+                    "--out",
+                    str(out),
+                    "another simcrm run is writing there; wait for it or choose another --out",
+                ) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def prepare_directory(
@@ -114,41 +209,75 @@ def prepare_directory(
     """Make ``out`` ready for a run and return the chunk names already complete.
 
     A directory holding another run (different scenario, seed, trials, chunking or
-    version) is refused unless ``force``; a directory holding something else that is not
-    empty is refused unless ``force``. Without ``resume`` the run starts from scratch.
+    versions) is refused unless ``force``, with or without ``resume``; a non-empty
+    directory holding no run is refused unless ``force``. With ``resume`` the chunks the
+    manifest lists as complete and whose files exist are kept (the caller checks them);
+    otherwise the run starts from scratch. Temporary files of a killed run are removed.
+
+    Raises
+    ------
+    ResultsError
+        The directory is refused or cannot be written.
     """
-    manifest_path = out / MANIFEST
+    try:
+        return _prepare(out, identity, force=force, resume=resume)
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise ResultsError("--out", str(out), f"cannot write there ({reason})") from err
+
+
+def _prepare(out: Path, identity: dict[str, Any], *, force: bool, resume: bool) -> set[str]:
     if out.exists() and not out.is_dir():
         raise ResultsError("--out", str(out), "this is a file; give a directory")
-    if out.exists() and any(out.iterdir()) and not force:
-        if not manifest_path.exists():
-            raise ResultsError(
-                "--out",
-                str(out),
-                "the directory is not empty and holds no simcrm run; use --force to replace it",
-            )
-        old = read_json(manifest_path)
-        if old.get("identity") != identity:
-            changed = sorted(k for k in identity if old.get("identity", {}).get(k) != identity[k])
-            raise ResultsError(
-                "--out",
-                str(out),
-                f"it holds a different run (differs in {', '.join(changed)}); "
-                "choose another --out or use --force to replace it",
-            )
-        if resume:
-            done = set(old.get("completed_chunks", []))
-            return {name for name in done if (out / DATA / f"{name}.parquet").exists()}
-    if out.exists() and (force or not resume):
-        _clear(out)
+    done: set[str] = set()
+    if out.exists() and any(out.iterdir()):
+        old = _previous_run(out, identity, force=force)
+        if resume and old is not None:
+            listed = old.get("completed_chunks", [])
+            done = {
+                n for n in listed if isinstance(n, str) and (out / DATA / f"{n}.parquet").is_file()
+            }
+        else:
+            _clear(out)
+    (out / DATA).mkdir(parents=True, exist_ok=True)
+    for leftover in [*out.glob(".*.tmp"), *(out / DATA).glob(".*.tmp")]:
+        leftover.unlink()
+    probe = out / DATA / ".write-test"
+    probe.write_bytes(b"")
+    probe.unlink()
+    return done
+
+
+def _previous_run(out: Path, identity: dict[str, Any], *, force: bool) -> dict[str, Any] | None:
+    """The manifest of the same run in ``out``; None if ``force`` and it holds another."""
+    manifest_path = out / MANIFEST
+    if not manifest_path.exists():
+        if force:
+            return None
+        raise ResultsError(
+            "--out",
+            str(out),
+            "the directory is not empty and holds no simcrm run; use --force to replace it",
+        )
     try:
-        (out / DATA).mkdir(parents=True, exist_ok=True)
-        probe = out / DATA / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as err:
-        raise ResultsError("--out", str(out), f"cannot write there ({err.strerror})") from err
-    return set()
+        old = read_json(manifest_path)
+    except ResultsError:
+        if force:
+            return None
+        raise
+    old_identity = old.get("identity")
+    if old_identity == identity:
+        return old
+    if force:
+        return None
+    known = old_identity if isinstance(old_identity, dict) else {}
+    changed = sorted(k for k in identity if known.get(k) != identity[k])
+    raise ResultsError(
+        "--out",
+        str(out),
+        f"it holds a different run (differs in {', '.join(changed)}); "
+        "choose another --out or use --force to replace it",
+    )
 
 
 def _clear(out: Path) -> None:

@@ -1,39 +1,60 @@
-"""A run: simulate a scenario chunk by chunk into a results directory, then summarise."""
+"""A run: simulate a scenario chunk by chunk into a results directory, then summarise.
+
+A run is resumable and atomic: every file is written under a temporary name and renamed
+when whole; the manifest lists the chunks that are complete, and says how the run ended
+(``running``, ``interrupted``, ``failed``, ``complete``) and, if it did not finish, the
+exact command that finishes it (``--resume`` computes only the missing chunks).
+"""
 
 from __future__ import annotations
 
+import shlex
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
+import pyarrow.parquet as pq
 
-from simcrm.engine import DEFAULT_CHUNK_TRIALS, Chunk, check_seed, iter_chunks, plan_chunks
+import simcrm.summary as summaries
+from simcrm.engine import DEFAULT_CHUNK_TRIALS, Chunk, check_seed, plan_chunks
+from simcrm.errors import ResultsError
+from simcrm.executors import ChunkTask, Executor, compute_chunk, open_executor
 from simcrm.results import (
     FORMAT,
     MANIFEST,
     SUMMARY,
+    chunk_files,
+    chunk_is_whole,
+    chunk_path,
     now,
-    open_dataset,
     prepare_directory,
+    read_column,
     read_json,
+    run_lock,
     versions,
-    write_chunk,
+    write_bytes,
     write_json,
 )
 from simcrm.scenario import Scenario
 from simcrm.scenario_io import scenario_digest
 from simcrm.streams import BLOCK_SIZE
-from simcrm.summary import Summary, SummaryBuilder
+from simcrm.summary import SUMMARY_INPUTS, Summary, SummaryBuilder
 
-ChunkRunner = Callable[[Scenario, int, int, list[Chunk]], Any]
+MANIFEST_SHARE = 0.05
+"""Largest share of the time spent rewriting the manifest as chunks complete: it is
+rewritten after every chunk unless that would take more (a very long run's manifest is
+large), so a killed run redoes at most the chunks finished since the last rewrite."""
+
+BATCH_ROWS = 1 << 16
+"""Rows read at a time when a summary is computed from disk."""
 
 
 @dataclass(frozen=True)
 class RunRequest:
-    """What to run and where.
+    """What to run, where, and on what.
 
     Attributes
     ----------
@@ -49,6 +70,12 @@ class RunRequest:
         Replace a directory that holds another run.
     resume
         Compute only the chunks a previous, interrupted run of the same identity lacks.
+    workers
+        1: in this process; N > 1: a local Dask cluster of N processes.
+    scheduler
+        Address of a running Dask scheduler to compute on instead.
+    scenario_path
+        The scenario file, to state the command that resumes the run.
     """
 
     scenario: Scenario
@@ -58,7 +85,9 @@ class RunRequest:
     chunk_trials: int = DEFAULT_CHUNK_TRIALS
     force: bool = False
     resume: bool = False
-    argv: list[str] = field(default_factory=lambda: list(sys.argv))
+    workers: int = 1
+    scheduler: str | None = None
+    scenario_path: Path | None = None
 
     @property
     def n(self) -> int:
@@ -78,20 +107,55 @@ class RunRequest:
 
 def identity(request: RunRequest) -> dict[str, Any]:
     """What makes two runs the same run: equal identities give equal bytes."""
+    found = versions()
     return {
         "scenario_digest": scenario_digest(request.scenario),
         "seed": request.root_seed,
         "trials": request.n,
         "block_size": BLOCK_SIZE,
         "chunk_blocks": -(-request.chunk_trials // BLOCK_SIZE),
-        "simcrm": versions()["simcrm"],
-        "numpy": versions()["numpy"],
+        "simcrm": found["simcrm"],
+        "numpy": found["numpy"],
+        "pyarrow": found["pyarrow"],
     }
+
+
+def command(request: RunRequest) -> str | None:
+    """The shell command equivalent to ``request`` (None if it has no scenario file)."""
+    if request.scenario_path is None:
+        return None
+    main = Path(sys.argv[0]).name if sys.argv else ""
+    program = [sys.executable, "-m", "simcrm"] if main == "__main__.py" else ["simcrm"]
+    words = [
+        *program,
+        "run",
+        str(request.scenario_path.resolve()),
+        "--trials",
+        str(request.n),
+        "--seed",
+        str(request.root_seed),
+        "--out",
+        str(request.directory.resolve()),
+        "--chunk-size",
+        str(request.chunk_trials),
+    ]
+    if request.scheduler is not None:
+        words += ["--scheduler", request.scheduler]
+    elif request.workers > 1:
+        words += ["--workers", str(request.workers)]
+    return shlex.join(words)
+
+
+def resume_hint(request: RunRequest) -> str:
+    """How to finish an incomplete run of ``request``."""
+    cmd = command(request)
+    return f"{cmd} --resume" if cmd else "run the same request again with resume=True"
 
 
 def execute(
     request: RunRequest,
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
 ) -> Summary:
     """Run ``request`` to its results directory and return the summary.
 
@@ -100,18 +164,55 @@ def execute(
     request
         What to run.
     progress
-        Called with the number of trials each finished chunk added.
+        Called with the number of trials each finished chunk added (first with those
+        already done, when resuming).
+    executor
+        Where to compute the chunks; default: as ``request.workers`` and
+        ``request.scheduler`` say (opened and shut down for this run).
 
     Returns
     -------
     dict
         The summary (also written to ``summary.json``).
+
+    Raises
+    ------
+    ResultsError
+        The directory holds another run, is in use by another run, or cannot be written.
+    KeyboardInterrupt
+        After recording in the manifest that the run is interrupted and how to resume it.
     """
     check_seed(request.root_seed)
     chunks = plan_chunks(request.n, request.chunk_trials)
+    with run_lock(request.directory):
+        if executor is not None:
+            return _execute(request, chunks, executor, progress)
+        with open_executor(request.workers, request.scheduler) as pool:
+            return _execute(request, chunks, pool, progress)
+
+
+def _execute(
+    request: RunRequest,
+    chunks: list[Chunk],
+    pool: Executor,
+    progress: Callable[[int], None] | None,
+) -> Summary:
     out = request.directory
     ident = identity(request)
-    done = prepare_directory(out, ident, force=request.force, resume=request.resume)
+    provenance = {
+        "seed": str(request.root_seed),
+        "scenario_digest": ident["scenario_digest"],
+        "numpy": ident["numpy"],
+        "simcrm": ident["simcrm"],
+    }
+    listed = prepare_directory(out, ident, force=request.force, resume=request.resume)
+    done = {
+        c.name
+        for c in chunks
+        if c.name in listed
+        and chunk_is_whole(chunk_path(out, c.name), _trials_in([c], request.n), provenance)
+    }
+    sketch = request.n > summaries.EXACT_LIMIT
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "status": "running",
@@ -126,40 +227,74 @@ def execute(
         "block_size": BLOCK_SIZE,
         "chunk_trials": ident["chunk_blocks"] * BLOCK_SIZE,
         "chunks": len(chunks),
+        "crosstab": request.scenario.crosstab_pair(),
+        "percentiles": "sketch (relative error <= 2**-12)" if sketch else "exact",
         "versions": versions(),
-        "command": request.argv,
+        "executor": pool.description,
+        "command": command(request),
         "started": now(),
         "finished": None,
+        "reused_chunks": sorted(done),
         "completed_chunks": sorted(done),
     }
     write_json(out / MANIFEST, manifest)
-    provenance = {
-        "seed": str(request.root_seed),
-        "scenario_digest": ident["scenario_digest"],
-        "numpy": ident["numpy"],
-        "simcrm": ident["simcrm"],
-    }
     todo = [c for c in chunks if c.name not in done]
     if progress is not None:
         progress(request.n - _trials_in(todo, request.n))
+    summary = SummaryBuilder(request.scenario.crosstab_pair(), keep_values=False, sketch=sketch)
+    for c in chunks:
+        if c.name in done:
+            reused = summarize_files([chunk_path(out, c.name)], keep_values=False, sketch=sketch)
+            summary.merge(reused)
+    tasks = (
+        ChunkTask(request.scenario, request.root_seed, request.n, c, provenance, sketch)
+        for c in todo
+    )
+    written = spent = 0.0
     try:
-        for chunk, table in iter_chunks(request.scenario, request.root_seed, request.n, todo):
-            write_chunk(out, chunk.name, table, provenance)
-            manifest["completed_chunks"].append(chunk.name)
-            write_json(out / MANIFEST, manifest)
+        for result in pool.imap_unordered(compute_chunk, tasks):
+            write_bytes(chunk_path(out, result.chunk.name), result.parquet)
+            summary.merge(result.summary)
+            manifest["completed_chunks"].append(result.chunk.name)
+            if spent <= MANIFEST_SHARE * (time.monotonic() - written):
+                written = time.monotonic()
+                _record(out, manifest, "running")
+                spent = time.monotonic() - written
             if progress is not None:
-                progress(table.num_rows)
+                progress(result.rows)
     except KeyboardInterrupt:
-        manifest["status"] = "interrupted"
-        manifest["resume"] = "simcrm run " + " ".join(request.argv[2:]) + " --resume"
-        write_json(out / MANIFEST, manifest)
+        _record(out, manifest, "interrupted", resume_hint(request))
         raise
-    summary = summarize_directory(out, request.scenario.crosstab_pair())
-    write_json(out / SUMMARY, summary)
-    manifest["status"] = "complete"
+    except ResultsError as err:
+        _record(out, manifest, "failed", resume_hint(request))
+        raise ResultsError(
+            err.field,
+            err.value,
+            f"{err.allowed}; fix that, then finish the run with: {resume_hint(request)}",
+        ) from err
+    except BaseException:
+        _record(out, manifest, "failed", resume_hint(request))
+        raise
+    final = summary.result(exact_values=lambda column: read_column(out, column))
+    write_json(out / SUMMARY, final)
     manifest["finished"] = now()
-    write_json(out / MANIFEST, manifest)
-    return summary
+    _record(out, manifest, "complete")
+    return final
+
+
+def _record(out: Path, manifest: dict[str, Any], status: str, resume: str | None = None) -> None:
+    """Write the manifest with ``status`` (best effort unless the run is complete)."""
+    manifest["status"] = status
+    manifest["completed_chunks"] = sorted(manifest["completed_chunks"])
+    if resume is None:
+        manifest.pop("resume", None)
+    else:
+        manifest["resume"] = resume
+    try:
+        write_json(out / MANIFEST, manifest)
+    except ResultsError:
+        if status in {"running", "complete"}:
+            raise
 
 
 def _trials_in(chunks: list[Chunk], trials: int) -> int:
@@ -167,12 +302,38 @@ def _trials_in(chunks: list[Chunk], trials: int) -> int:
     return sum(min(c.stop * BLOCK_SIZE, trials) - c.first * BLOCK_SIZE for c in chunks)
 
 
-def summarize_directory(out: Path, crosstab: tuple[str, str] | None = None) -> Summary:
-    """Summarise a results directory by streaming its Parquet chunks."""
-    builder = SummaryBuilder(crosstab)
-    for batch in open_dataset(out).to_batches():
-        builder.add(pa.Table.from_batches([batch]))
-    return builder.result()
+def summarize_files(
+    files: list[Path],
+    crosstab: tuple[str, str] | None = None,
+    *,
+    keep_values: bool = True,
+    sketch: bool = True,
+) -> SummaryBuilder:
+    """Summarise chunk files (in block order), reading a batch of rows at a time.
+
+    Distribution values are kept for exact percentiles while there are at most
+    :data:`~simcrm.summary.EXACT_LIMIT` trials; beyond, only the bounded sketch is.
+    """
+    builder = SummaryBuilder(crosstab, keep_values=keep_values, sketch=sketch)
+    for path in files:
+        reader = pq.ParquetFile(path)
+        names = reader.schema_arrow.names
+        columns = [c for c in names if c.startswith("fail_") or c in SUMMARY_INPUTS]
+        for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+            builder.add(batch)
+    return builder
+
+
+def summarize_directory(out: Path, crosstab: Sequence[str] | None = None) -> Summary:
+    """Summarise a results directory by streaming its Parquet chunks.
+
+    Memory: one batch of rows, the bounded sketches, and for runs of at most
+    :data:`~simcrm.summary.EXACT_LIMIT` trials the values for exact percentiles.
+    """
+    files = chunk_files(out)
+    trials = sum(pq.read_metadata(f).num_rows for f in files)
+    pair = (crosstab[0], crosstab[1]) if crosstab is not None and len(crosstab) == 2 else None
+    return summarize_files(files, pair, sketch=trials > summaries.EXACT_LIMIT).result()
 
 
 def load_summary(out: Path) -> tuple[dict[str, Any], Summary]:
@@ -180,7 +341,7 @@ def load_summary(out: Path) -> tuple[dict[str, Any], Summary]:
     manifest = read_json(out / MANIFEST)
     if manifest.get("status") != "complete":
         hint = manifest.get("resume", "re-run it with --resume")
-        from simcrm.errors import ResultsError
-
-        raise ResultsError(str(out), manifest.get("status"), f"the run is not complete; {hint}")
+        raise ResultsError(
+            str(out), manifest.get("status"), f"the run is not complete; finish it with: {hint}"
+        )
     return manifest, read_json(out / SUMMARY)

@@ -65,6 +65,8 @@ def parse_scenario(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(source, text[:40], f"not valid TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(source, text[:40], "not valid TOML: nested too deeply") from None
     if not data:
         raise ScenarioError(
             source, text[:40], "the file is empty; a scenario needs [plan] and [components]"
@@ -99,7 +101,8 @@ def scenario_digest(scenario: Scenario) -> str:
 
 def _scenario_error(err: ValidationError, source: str) -> ScenarioError:
     """The first validation problem, as one clear line."""
-    first = err.errors()[0]
+    # an unknown key explains a missing one (a typo): report it first, with its hint
+    first = min(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
     loc = [str(part) for part in first["loc"] if not _is_union_tag(part)]
     field = ".".join(loc) or "scenario"
     message = first["msg"].removeprefix("Value error, ")

@@ -1,11 +1,22 @@
 """Summaries of a run: failure probabilities with intervals, distributions, disagreement.
 
-A summary is a plain, JSON-ready dictionary; :class:`SummaryBuilder` fills it chunk by
-chunk as a run streams, and :func:`summarize` does the same for a whole DataFrame.
+A summary is a plain, JSON-ready dictionary. :class:`SummaryBuilder` fills it chunk by
+chunk in memory bounded by the chunk, not by the run, and builders of different chunks
+merge in any order into the same state, so the summary of a run is the same bytes
+whatever its chunking, executor or order of completion:
+
+- counts are integers;
+- means are exact sums of per-block sums (blocks of :data:`~simcrm.streams.BLOCK_SIZE`
+  consecutive trials, each summed with :func:`numpy.sum`), rounded once;
+- percentiles are exact (:func:`numpy.quantile`) for runs of up to :data:`EXACT_LIMIT`
+  trials, and beyond come from a :class:`~simcrm.sketch.QuantileSketch` (relative error
+  ≤ 2**-12).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
@@ -16,8 +27,11 @@ import pyarrow as pa
 from scipy.stats import binomtest
 
 from simcrm.outputs import FAIL_PREFIX
+from simcrm.sketch import ExactSum, QuantileSketch
+from simcrm.streams import BLOCK_SIZE
 
 Summary = dict[str, Any]
+Floats = npt.NDArray[np.float64]
 
 DISTRIBUTION_COLUMNS = (
     "cost_overrun",
@@ -34,6 +48,9 @@ DISTRIBUTION_COLUMNS = (
 
 QUANTILES = (0.10, 0.50, 0.80, 0.90)
 
+EXACT_LIMIT = 1 << 21
+"""Runs of up to 2,097,152 trials get exact percentiles; longer runs, the sketch's."""
+
 EVENTS = {
     "abandoned": "abandoned",
     "rescued": "rescued",
@@ -41,6 +58,9 @@ EVENTS = {
     "paid_back_18m": "payback_month <= 18",
     "paid_back": "payback within the horizon",
 }
+
+SUMMARY_INPUTS = ("abandoned", "rescued", "npv", "payback_month", *DISTRIBUTION_COLUMNS)
+"""Columns a summary reads, besides the ``fail_<name>`` columns."""
 
 
 def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
@@ -57,27 +77,130 @@ def proportion(successes: int, trials: int) -> dict[str, Any]:
     return {"count": successes, "p": p, "ci95": list(wilson_interval(successes, trials))}
 
 
+def _block_sum(rows: Floats) -> float:
+    """Sum of the defined values of one block of rows."""
+    return float(np.sum(rows[~np.isnan(rows)]))
+
+
+@dataclass
+class _Column:
+    """Running state of one distribution column."""
+
+    defined: int = 0
+    total: ExactSum = field(default_factory=ExactSum)
+    pending: Floats = field(default_factory=lambda: np.empty(0, np.float64))
+    sketch: QuantileSketch | None = None
+    kept: list[Floats] | None = None
+
+    def add(self, x: Floats) -> None:
+        defined = x[~np.isnan(x)]
+        self.defined += defined.size
+        if self.sketch is not None:
+            self.sketch.add(defined)
+        if self.kept is not None:
+            self.kept.append(defined)
+        if self.pending.size:
+            head = np.concatenate((self.pending, x[: BLOCK_SIZE - self.pending.size]))
+            x = x[BLOCK_SIZE - self.pending.size :]
+            if head.size < BLOCK_SIZE:
+                self.pending = head
+                return
+            self.total.add(_block_sum(head))
+        whole = x.size - x.size % BLOCK_SIZE
+        for start in range(0, whole, BLOCK_SIZE):
+            self.total.add(_block_sum(x[start : start + BLOCK_SIZE]))
+        self.pending = x[whole:].copy()
+
+    def flush(self) -> None:
+        """End the trailing, partial block here."""
+        if self.pending.size:
+            self.total.add(_block_sum(self.pending))
+            self.pending = np.empty(0, np.float64)
+
+    def merge(self, other: _Column) -> None:
+        self.flush()
+        other.flush()
+        self.defined += other.defined
+        self.total.merge(other.total)
+        if self.sketch is not None and other.sketch is not None:
+            self.sketch.merge(other.sketch)
+        else:
+            self.sketch = None
+        if self.kept is not None and other.kept is not None:
+            self.kept.extend(other.kept)
+        else:
+            self.kept = None
+
+    def describe(self, trials: int, exact: Floats | None) -> dict[str, float]:
+        """Share defined, mean and percentiles."""
+        total = ExactSum(list(self.total.partials), self.total.special)
+        if self.pending.size:
+            total.add(_block_sum(self.pending))
+        out = {"defined": self.defined / trials if trials else float("nan")}
+        if self.defined == 0:
+            return out | {"mean": float("nan")} | dict.fromkeys(_labels(), float("nan"))
+        out["mean"] = total.value / self.defined
+        if exact is not None:
+            quantiles = [float(x) for x in np.quantile(exact, QUANTILES)]
+        elif self.sketch is not None:
+            quantiles = self.sketch.quantiles(QUANTILES)
+        else:
+            raise ValueError("no values kept and no sketch: give the exact values")
+        return out | dict(zip(_labels(), quantiles, strict=True))
+
+
+def _labels() -> list[str]:
+    return [f"p{round(q * 100)}" for q in QUANTILES]
+
+
 class SummaryBuilder:
     """Accumulates a summary over chunks of results (tables or DataFrames).
 
-    Counts are exact and additive; the distribution columns are kept to compute exact
-    percentiles at the end.
+    Parameters
+    ----------
+    crosstab
+        The two criteria to cross-tabulate (default: the first two).
+    keep_values
+        Keep the distribution columns' values while the builder holds at most
+        :data:`EXACT_LIMIT` trials, for exact percentiles (memory: 8 bytes a value).
+    sketch
+        Keep a quantile sketch of each distribution column (needed beyond
+        :data:`EXACT_LIMIT` trials unless :meth:`result` is given the exact values).
+
+    Notes
+    -----
+    Rows must come in trial order; a builder's trailing partial block is closed when it
+    is merged or summarised, so builders are merged per chunk of whole blocks (the last
+    chunk of a run may end in a partial block). Merging is commutative.
     """
 
-    def __init__(self, crosstab: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        crosstab: tuple[str, str] | None = None,
+        *,
+        keep_values: bool = True,
+        sketch: bool = True,
+    ) -> None:
         self.crosstab = crosstab
         self.trials = 0
         self.fail_counts: dict[str, int] = {}
         self.pair_counts: dict[tuple[str, str], npt.NDArray[np.int64]] = {}
         self.event_counts = dict.fromkeys(EVENTS, 0)
-        self.sums = dict.fromkeys(DISTRIBUTION_COLUMNS, 0.0)
-        self.values: dict[str, list[npt.NDArray[np.float64]]] = {
-            c: [] for c in DISTRIBUTION_COLUMNS
+        self.columns = {
+            c: _Column(
+                sketch=QuantileSketch() if sketch else None, kept=[] if keep_values else None
+            )
+            for c in DISTRIBUTION_COLUMNS
         }
 
-    def add(self, chunk: pa.Table | pd.DataFrame) -> None:
-        """Fold one chunk of per-trial results into the summary."""
-        table = chunk if isinstance(chunk, pa.Table) else pa.Table.from_pandas(chunk)
+    def add(self, chunk: pa.Table | pa.RecordBatch | pd.DataFrame) -> None:
+        """Fold the next rows of per-trial results into the summary."""
+        if isinstance(chunk, pd.DataFrame):
+            table = pa.Table.from_pandas(chunk)
+        elif isinstance(chunk, pa.RecordBatch):
+            table = pa.Table.from_batches([chunk])
+        else:
+            table = chunk
         col = {name: table.column(name).to_numpy() for name in table.column_names}
         self.trials += table.num_rows
         fails = {n.removeprefix(FAIL_PREFIX): col[n] for n in col if n.startswith(FAIL_PREFIX)}
@@ -92,17 +215,50 @@ class SummaryBuilder:
         self.event_counts["npv_negative"] += int((col["npv"] < 0).sum())
         self.event_counts["paid_back_18m"] += int((payback <= 18).sum())
         self.event_counts["paid_back"] += int((~np.isnan(payback)).sum())
-        for name in DISTRIBUTION_COLUMNS:
-            self.values[name].append(col[name].astype(np.float64, copy=False))
+        for name, state in self.columns.items():
+            state.add(col[name].astype(np.float64, copy=False))
+            if self.trials > EXACT_LIMIT:
+                state.kept = None
 
-    def result(self) -> Summary:
-        """The summary of everything added so far."""
+    def merge(self, other: SummaryBuilder) -> None:
+        """Add the trials summarised by another builder (of the same criteria)."""
+        self.trials += other.trials
+        for name, k in other.fail_counts.items():
+            self.fail_counts[name] = self.fail_counts.get(name, 0) + k
+        for pair, counts in other.pair_counts.items():
+            self.pair_counts[pair] = self.pair_counts.get(pair, 0) + counts
+        for key, k in other.event_counts.items():
+            self.event_counts[key] += k
+        for name, state in self.columns.items():
+            state.merge(other.columns[name])
+            if self.trials > EXACT_LIMIT:
+                state.kept = None
+
+    def result(self, exact_values: Callable[[str], Floats] | None = None) -> Summary:
+        """The summary of everything added so far.
+
+        Parameters
+        ----------
+        exact_values
+            For a run of at most :data:`EXACT_LIMIT` trials whose values this builder did
+            not keep: a function giving a column's values, for exact percentiles.
+        """
         n = self.trials
+        exact = n <= EXACT_LIMIT
+        distributions = {}
+        for name, state in self.columns.items():
+            values = None
+            if exact and state.kept is not None:
+                values = np.concatenate([np.empty(0), *state.kept])
+            elif exact and exact_values is not None:
+                values = exact_values(name)
+                values = values[~np.isnan(values)]
+            distributions[name] = state.describe(n, values)
         summary: Summary = {
             "trials": n,
             "criteria": {k: proportion(v, n) for k, v in self.fail_counts.items()},
             "events": {k: proportion(v, n) for k, v in self.event_counts.items()},
-            "distributions": {c: _describe(np.concatenate(v)) for c, v in self.values.items()},
+            "distributions": distributions,
             "disagreement": {
                 f"{a}|{b}": proportion(int(c[0, 1] + c[1, 0]), n)
                 for (a, b), c in self.pair_counts.items()
@@ -118,20 +274,6 @@ class SummaryBuilder:
         return summary
 
 
-def _describe(values: npt.NDArray[np.float64]) -> dict[str, float]:
-    """Mean and percentiles of the defined (non-NaN) values, and the share defined."""
-    defined = values[~np.isnan(values)]
-    out = {"defined": defined.size / values.size if values.size else float("nan")}
-    if defined.size == 0:
-        return (
-            out | {"mean": float("nan")} | {f"p{round(q * 100)}": float("nan") for q in QUANTILES}
-        )
-    quantiles = np.quantile(defined, QUANTILES)
-    out["mean"] = float(defined.mean())
-    out |= {f"p{round(q * 100)}": float(x) for q, x in zip(QUANTILES, quantiles, strict=True)}
-    return out
-
-
 def summarize(frame: pd.DataFrame, crosstab: tuple[str, str] | None = None) -> Summary:
     """Summarise per-trial results (the output of :func:`simcrm.simulate`).
 
@@ -140,10 +282,11 @@ def summarize(frame: pd.DataFrame, crosstab: tuple[str, str] | None = None) -> S
     dict
         ``trials``; ``criteria`` — per criterion the failure count, probability and 95%
         Wilson interval; ``events`` — abandonment, rescue, NPV < 0, payback;
-        ``distributions`` — mean, P10, P50, P80, P90 of the main outputs;
+        ``distributions`` — share defined, mean, P10, P50, P80, P90 of the main outputs
+        (percentiles exact up to :data:`EXACT_LIMIT` trials, else within 2**-12 relative);
         ``disagreement`` — per pair of criteria the share of trials where they disagree;
         ``crosstab`` — the 2×2 counts of two criteria (rows: first, False then True).
     """
-    builder = SummaryBuilder(crosstab)
+    builder = SummaryBuilder(crosstab, sketch=len(frame) > EXACT_LIMIT)
     builder.add(frame)
     return builder.result()

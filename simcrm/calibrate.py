@@ -1,0 +1,188 @@
+"""Calibrate a scenario's numeric parameters to statistics of its outputs.
+
+Every evaluation rebuilds the scenario with the candidate values (``model_dump`` →
+:func:`~simcrm.scenario_io.scenario_from_dict`, so each candidate is validated like a
+file) and simulates the same trials from the same seed: common random numbers make the
+loss a deterministic function of the parameters. The loss is the weighted mean of
+squared scaled residuals (:mod:`simcrm.targets`); it is minimised by Nelder–Mead on the
+parameters rescaled to ``[0, 1]`` within their bounds, from the scenario's own values.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import minimize
+
+from simcrm.criteria import Criterion
+from simcrm.engine import check_seed, check_trials
+from simcrm.errors import ScenarioError
+from simcrm.model import simulate_block
+from simcrm.model.parameters import lookup
+from simcrm.scenario import Scenario
+from simcrm.streams import block_count, block_sizes
+from simcrm.targets import TargetsFile, round_value, with_values
+
+PENALTY = 1e6
+"""Loss of a candidate the schema refuses (e.g. a p90 below its p50)."""
+
+Columns = dict[str, npt.NDArray[Any]]
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The outcome of a calibration.
+
+    Attributes
+    ----------
+    start, fitted
+        Parameter values before and after (fitted values rounded to 4 significant digits).
+    rows
+        Per target: ``target``, ``statistic``, ``value``, ``weight``, ``before``, ``after``
+        and ``check`` (the fitted scenario on an independent sample: seed + 1).
+    loss_before, loss_after
+        The loss at the scenario's own values and at the fitted ones.
+    evaluations, seconds, trials, seed
+        The optimiser's function evaluations, wall time, sample size and seed.
+    """
+
+    start: dict[str, float]
+    fitted: dict[str, float]
+    rows: list[dict[str, Any]]
+    loss_before: float
+    loss_after: float
+    evaluations: int
+    seconds: float
+    trials: int
+    seed: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return dict(self.__dict__)
+
+
+def simulate_columns(scenario: Scenario, trials: int, seed: int) -> Columns:
+    """All output columns of ``trials`` trials, as numpy arrays (no DataFrame)."""
+    parts = [
+        simulate_block(scenario, seed, k, n) for k, n in block_sizes(trials, 0, block_count(trials))
+    ]
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def statistics(spec: TargetsFile, events: dict[str, Criterion], columns: Columns) -> list[float]:
+    """The achieved value of every target on one sample (NaN values left out)."""
+    values: list[float] = []
+    for target in spec.targets:
+        if target.statistic == "probability":
+            values.append(float(np.mean(events[target.label()].evaluate(columns))))
+            continue
+        data = np.asarray(columns[target.column or ""], dtype=np.float64)
+        data = data[~np.isnan(data)]
+        if data.size == 0:
+            values.append(float("nan"))
+        elif target.statistic == "quantile":
+            values.append(float(np.quantile(data, target.q or 0.5)))
+        else:
+            values.append(float(data.mean()))
+    return values
+
+
+def loss(spec: TargetsFile, achieved: list[float]) -> float:
+    """Weighted mean of squared scaled residuals (NaN achieved: the penalty)."""
+    total = weights = 0.0
+    for target, value in zip(spec.targets, achieved, strict=True):
+        if not np.isfinite(value):
+            return PENALTY
+        total += target.weight * ((value - target.value) / target.residual_scale()) ** 2
+        weights += target.weight
+    return total / weights
+
+
+def calibrate(
+    scenario: Scenario,
+    spec: TargetsFile,
+    events: dict[str, Criterion],
+    trials: int,
+    seed: int,
+    max_evaluations: int = 300,
+    base_dir: Path | None = None,
+) -> Fit:
+    """Fit the targets file's free parameters to its targets.
+
+    Parameters
+    ----------
+    scenario
+        The model to calibrate.
+    spec, events
+        From :func:`simcrm.targets.load_targets`.
+    trials, seed
+        The common-random-numbers sample of every evaluation.
+    max_evaluations
+        Budget of the optimiser (simulations).
+    base_dir
+        Directory of the scenario file (for relative data files).
+    """
+    check_trials(trials)
+    check_seed(seed)
+    start_time = time.perf_counter()
+    paths = list(spec.parameters)
+    low = np.array([spec.parameters[p][0] for p in paths])
+    high = np.array([spec.parameters[p][1] for p in paths])
+    start = {p: float(lookup(scenario, p)) for p in paths}  # type: ignore[arg-type]
+
+    def values_at(u: npt.NDArray[np.float64]) -> dict[str, float]:
+        x = low + (high - low) * np.clip(u, 0.0, 1.0)
+        return dict(zip(paths, (float(v) for v in x), strict=True))
+
+    def achieved(values: dict[str, float], on: int = seed) -> list[float] | None:
+        try:
+            candidate = with_values(scenario, values, base_dir)
+        except ScenarioError:
+            return None
+        return statistics(spec, events, simulate_columns(candidate, trials, on))
+
+    def objective(u: npt.NDArray[np.float64]) -> float:
+        got = achieved(values_at(u))
+        return PENALTY if got is None else loss(spec, got)
+
+    u0 = np.clip((np.array(list(start.values())) - low) / (high - low), 0.0, 1.0)
+    result = minimize(
+        objective,
+        u0,
+        method="Nelder-Mead",
+        bounds=[(0.0, 1.0)] * len(paths),
+        options={"maxfev": max_evaluations, "xatol": 1e-4, "fatol": 1e-7, "adaptive": True},
+    )
+    best = result.x if result.fun <= objective(u0) else u0
+    fitted = {p: round_value(v) for p, v in values_at(best).items()}
+    before = achieved(start) or [float("nan")] * len(spec.targets)
+    after = achieved(fitted) or [float("nan")] * len(spec.targets)
+    check = achieved(fitted, (seed + 1) % 2**63) or [float("nan")] * len(spec.targets)
+    rows = [
+        {
+            "target": t.label(),
+            "statistic": t.statistic,
+            "value": t.value,
+            "weight": t.weight,
+            "before": b,
+            "after": a,
+            "check": c,
+        }
+        for t, b, a, c in zip(spec.targets, before, after, check, strict=True)
+    ]
+    return Fit(
+        start=start,
+        fitted=fitted,
+        rows=rows,
+        loss_before=loss(spec, before),
+        loss_after=loss(spec, after),
+        evaluations=int(result.nfev) + 4,
+        seconds=time.perf_counter() - start_time,
+        trials=trials,
+        seed=seed,
+    )

@@ -1,0 +1,121 @@
+"""The definition explorer: failure probability as a function of the failure threshold.
+
+For one simulated sample of ``N`` projects and each dimension (cost overrun, schedule
+overrun, final adoption, NPV), failure is "the output beyond a threshold ``x``" and
+``P(fail | x)`` is read off the empirical CDF, with a 95% Wilson interval at every
+``x``. For a claimed rate ``c`` the threshold at which it is reached is the empirical
+quantile (the ``1 − c`` quantile for "above ``x``", the ``c`` quantile for "below
+``x``"). Its 95% interval inverts the score (Wilson) test: the thresholds whose
+empirical failure rate lies within ``c ± 1.96 √(c(1 − c)/N)``, i.e. the quantiles at
+those levels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One family of failure definitions: ``column > x`` or ``column < x``."""
+
+    column: str
+    side: Literal[">", "<"]
+    label: str
+    unit: Literal["fraction", "currency"]
+    grid: tuple[float, float, int] | None  # (low, high, points); None: P5 … P95 of the sample
+
+
+DIMENSIONS = (
+    Dimension("cost_overrun", ">", "cost overrun above", "fraction", (0.0, 3.0, 61)),
+    Dimension("schedule_overrun", ">", "schedule overrun above", "fraction", (0.0, 3.0, 61)),
+    Dimension("adoption_final", "<", "final adoption below", "fraction", (0.0, 1.0, 41)),
+    Dimension("npv", "<", "NPV below", "currency", None),
+)
+
+
+def wilson_band(p: FloatArray, n: int, level: float = 0.95) -> tuple[FloatArray, FloatArray]:
+    """Vectorised Wilson score interval of proportions ``p`` from ``n`` trials."""
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def failure_curve(values: FloatArray, side: str, grid: FloatArray) -> FloatArray:
+    """``P(value > x)`` or ``P(value < x)`` at every ``x`` of ``grid`` (empirical)."""
+    ordered = np.sort(values)
+    if side == ">":
+        return 1.0 - np.searchsorted(ordered, grid, side="right") / ordered.size
+    return np.searchsorted(ordered, grid, side="left") / ordered.size
+
+
+def threshold(values: FloatArray, side: str, claim: float, level: float = 0.95) -> dict[str, Any]:
+    """The threshold at which ``P(fail) = claim``, with its score-test interval."""
+    n = values.size
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    half = z * np.sqrt(claim * (1 - claim) / n)
+    level_at = 1 - claim if side == ">" else claim
+    qs = np.clip([level_at, level_at - half, level_at + half], 0.0, 1.0)
+    value, low, high = (float(v) for v in np.quantile(values, qs))
+    return {"value": value, "ci95": [low, high]}
+
+
+def explore(
+    columns: dict[str, npt.NDArray[Any]],
+    claim: float,
+    criteria: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Failure probability against the threshold of each dimension, and the claim's threshold.
+
+    Parameters
+    ----------
+    columns
+        Per-trial outputs of one simulated sample (at least the dimensions' columns).
+    claim
+        The claimed failure rate (e.g. 0.7).
+    criteria
+        The scenario's criteria, to report their probabilities alongside.
+
+    Returns
+    -------
+    dict
+        ``trials``, ``claim``, ``dimensions`` (per dimension: ``grid``, ``p_fail``,
+        ``ci95_low``, ``ci95_high``, ``threshold`` with ``in_range``) and ``criteria``.
+    """
+    out: dict[str, Any] = {"claim": claim, "dimensions": {}}
+    trials = 0
+    for dim in DIMENSIONS:
+        raw = np.asarray(columns[dim.column], dtype=np.float64)
+        values = raw[np.isfinite(raw)]
+        trials = raw.size
+        if dim.grid is None:
+            lo, hi = np.quantile(values, [0.05, 0.95])
+            grid = np.linspace(lo, hi, 41)
+        else:
+            grid = np.linspace(*dim.grid[:2], dim.grid[2])
+        p = failure_curve(values, dim.side, grid)
+        low, high = wilson_band(p, values.size)
+        t = threshold(values, dim.side, claim)
+        t["in_range"] = bool(grid[0] <= t["value"] <= grid[-1])
+        out["dimensions"][dim.column] = {
+            "label": dim.label,
+            "side": dim.side,
+            "unit": dim.unit,
+            "defined": values.size,
+            "grid": grid.tolist(),
+            "p_fail": p.tolist(),
+            "ci95_low": low.tolist(),
+            "ci95_high": high.tolist(),
+            "threshold": t,
+        }
+    out["trials"] = trials
+    out["criteria"] = {name: float(np.mean(columns[f"fail_{name}"])) for name in (criteria or {})}
+    return out

@@ -1,0 +1,242 @@
+"""Where chunks are computed: in this process, or on a Dask cluster (local or remote).
+
+A chunk travels as a :class:`ChunkTask` — the scenario, the seed, the number of trials
+and a range of blocks, never arrays — and comes back as a :class:`ChunkResult`: the bytes
+of its Parquet file and the summary of its trials. The client writes the bytes, so
+workers need no access to the client's disk, and results are the same bytes on every
+executor (MODEL.md §8).
+
+Dask (``dask.distributed``) is imported only when a Dask executor is asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from simcrm.engine import Chunk, simulate_chunk
+from simcrm.errors import InputError
+from simcrm.results import encode_chunk, versions
+from simcrm.scenario import Scenario
+from simcrm.summary import SummaryBuilder
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CONNECT_TIMEOUT = 30.0
+"""Seconds to wait for a scheduler to answer and for its first worker."""
+
+MATCHING_VERSIONS = ("simcrm", "numpy", "scipy", "pyarrow")
+"""Packages whose versions every worker must share with the client (they set the bytes)."""
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs to compute one chunk (a few kilobytes)."""
+
+    scenario: Scenario
+    seed: int
+    trials: int
+    chunk: Chunk
+    provenance: dict[str, str]
+    sketch: bool
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """A computed chunk: its Parquet file's bytes and the summary of its trials."""
+
+    chunk: Chunk
+    rows: int
+    parquet: bytes
+    summary: SummaryBuilder
+
+
+def compute_chunk(task: ChunkTask) -> ChunkResult:
+    """Simulate one chunk, encode it as Parquet and summarise it (runs on a worker)."""
+    table = simulate_chunk(task.scenario, task.seed, task.trials, task.chunk)
+    summary = SummaryBuilder(keep_values=False, sketch=task.sketch)
+    summary.add(table)
+    return ChunkResult(task.chunk, table.num_rows, encode_chunk(table, task.provenance), summary)
+
+
+class Executor(Protocol):
+    """Computes tasks and yields their results as they complete."""
+
+    description: str
+
+    def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """``fn(task)`` for every task, in order of completion."""
+        ...
+
+
+class InProcess:
+    """One task after another in this process (the default, one worker)."""
+
+    description = "in process"
+
+    def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """``fn(task)`` for every task, in order."""
+        for task in tasks:
+            yield fn(task)
+
+
+class DaskExecutor:
+    """Tasks on a Dask cluster, at most ``ahead`` of them submitted at a time.
+
+    Parameters
+    ----------
+    client
+        A connected ``distributed.Client``.
+    ahead
+        Tasks in flight: enough to keep every worker busy while the client writes
+        results, few enough that memory stays flat (twice the worker threads).
+    description
+        How the cluster is described in the manifest.
+    """
+
+    def __init__(self, client: Client, ahead: int, description: str) -> None:
+        self.client = client
+        self.ahead = ahead
+        self.description = description
+
+    def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """``fn(task)`` for every task on the cluster, in order of completion."""
+        from distributed import as_completed
+
+        queue = iter(tasks)
+        running = as_completed(
+            [self.client.submit(fn, t, pure=False) for t in islice(queue, self.ahead)]
+        )
+        for future in running:
+            result: R = future.result()
+            future.release()
+            for task in islice(queue, 1):
+                running.add(self.client.submit(fn, task, pure=False))
+            yield result
+
+
+@contextmanager
+def open_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor]:
+    """The executor for ``--workers``/``--scheduler``, shut down when the block ends.
+
+    Parameters
+    ----------
+    workers
+        1: in this process. N > 1: a local Dask cluster of N single-threaded processes,
+        on the loopback interface, without dashboard.
+    scheduler
+        Address of a running Dask scheduler (``tcp://host:8786``) to send the chunks to.
+
+    Raises
+    ------
+    InputError
+        Dask is not installed, the scheduler cannot be reached or has no workers, or a
+        worker's versions differ from the client's (its results would differ).
+    """
+    if scheduler is None and workers <= 1:
+        yield InProcess()
+        return
+    if scheduler is not None:
+        distributed = _import_distributed("--scheduler")
+        with _connect(distributed, scheduler) as client:
+            threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
+            _check_worker_versions(client, scheduler)
+            yield DaskExecutor(client, 2 * max(threads, 1), f"Dask scheduler {scheduler}")
+        return
+    with local_cluster(workers) as executor:
+        yield executor
+
+
+@contextmanager
+def local_cluster(workers: int) -> Iterator[DaskExecutor]:
+    """A local Dask cluster of ``workers`` single-threaded processes, ready to compute.
+
+    The processes listen on the loopback interface only, serve no dashboard, and have
+    imported simcrm before this returns (so start-up is not charged to the first chunks).
+    """
+    distributed = _import_distributed("--workers")
+    import dask
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    # Dask sets MALLOC_TRIM_THRESHOLD_ for its workers so that they give memory back to
+    # the system; it also stops glibc from raising its mmap threshold, so every array of
+    # a block (128 KB and more) is mapped afresh and page-faulted: chunks run up to twice
+    # slower. A chunk's memory is bounded anyway, so workers keep glibc's defaults.
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ": environ}),
+        distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            # the scheduler serves HTTP (health, metrics) even without a dashboard, by
+            # default on port 8787 of every interface: keep it on a free loopback port
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.run(versions)
+        yield DaskExecutor(client, 2 * workers, f"local Dask cluster of {workers} processes")
+
+
+def _import_distributed(option: str) -> Any:
+    """The ``distributed`` module, or an InputError saying how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise InputError(
+            option,
+            "dask.distributed",
+            "Dask is not installed: pip install 'simcrm[dask]' (or 'dask[distributed]')",
+        ) from None
+    return distributed
+
+
+@contextmanager
+def _connect(distributed: Any, address: str) -> Iterator[Client]:
+    """A client of the scheduler at ``address`` with at least one worker."""
+    try:
+        client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise InputError(
+            "--scheduler", address, f"cannot reach a Dask scheduler there ({err})"
+        ) from None
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except TimeoutError:
+            raise InputError(
+                "--scheduler", address, f"the scheduler has no workers after {CONNECT_TIMEOUT:g} s"
+            ) from None
+        yield client
+
+
+def _check_worker_versions(client: Client, address: str) -> None:
+    """Refuse workers whose simcrm, numpy, scipy or pyarrow differ from the client's."""
+    try:
+        found: dict[str, dict[str, str]] = client.run(versions)
+    except ImportError as err:
+        raise InputError(
+            "--scheduler", address, f"a worker cannot import simcrm ({err}); install it there"
+        ) from None
+    mine = versions()
+    for worker, theirs in sorted(found.items()):
+        for package in MATCHING_VERSIONS:
+            if theirs.get(package) != mine[package]:
+                raise InputError(
+                    "--scheduler",
+                    address,
+                    f"worker {worker} has {package} {theirs.get(package)}, this client "
+                    f"{mine[package]}: results would differ; install the same versions",
+                )

@@ -1,0 +1,157 @@
+"""Properties of every valid scenario, checked on variations of the baseline (hypothesis).
+
+Outputs: no NaN or infinity except in the documented NaN columns (which hold no
+infinity either), costs ≥ 0, adoption within [0, 1], counts ≥ 0. Effects on common random
+numbers (MODEL.md §8): more users never lower a trial's planned cost (exact, trial by
+trial), and a higher ``p_approve`` never lowers mean scope growth (within 4 standard
+errors of the paired difference: the extra approvals shift the scope stream's later
+draws, so trial-by-trial monotonicity is not guaranteed).
+
+Runs are derandomized with a bounded number of examples, so CI time is small and fixed.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import simcrm
+from simcrm.outputs import OUTPUT_COLUMNS
+from simcrm.scenario import Scenario
+from simcrm.scenario_io import scenario_from_dict
+from tests.run_helpers import BASELINE
+
+TRIALS = 3_000
+NAN_COLUMNS = {"adoption_12m", "abandon_month", "payback_month"}
+NON_NEGATIVE = (
+    "planned_cost",
+    "actual_cost",
+    "omitted_cost",
+    "improvement_cost",
+    "pv_costs",
+    "pv_benefits",
+    "planned_months",
+    "actual_months",
+    "change_requests",
+    "scope_growth",
+    "improvements",
+)
+BASE: dict[str, Any] = tomllib.loads(BASELINE.read_text())
+PROFILE = settings(
+    derandomize=True,
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+def _unit(low: float = 0.0, high: float = 1.0) -> st.SearchStrategy[float]:
+    return st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def _lognormal(draw: st.DrawFn, low: float, high: float) -> dict[str, Any]:
+    p50 = draw(_unit(low, high))
+    return {"kind": "lognormal", "p50": p50, "p90": p50 * draw(_unit(1.05, 4.0))}
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid variation of the baseline scenario, as TOML-shaped dictionaries."""
+    data = copy.deepcopy(BASE)
+    plan, scope, execution = data["plan"], data["scope"], data["execution"]
+    plan["users"] = draw(st.integers(1, 200_000))
+    plan["planning_quality"] = draw(_unit())
+    low = draw(_unit(1.0, 12.0))
+    mode = low + draw(_unit(0.1, 10.0))
+    plan["planned_months"] = {"kind": "pert", "low": low, "mode": mode, "high": mode + 5.0}
+    weights = [draw(_unit(0.05, 1.0)) for _ in data["components"]]
+    for (name, component), w in zip(data["components"].items(), weights, strict=True):
+        p50 = draw(_unit(0.5, 2.0))
+        component["share"] = w / sum(weights)
+        component["overrun"] = {"p50": p50, "p90": p50 * draw(_unit(1.0, 3.0))}
+        if component.get("overlookable"):
+            component["p_omit"] = draw(_unit())
+        data["components"][name] = component
+    execution["rho"] = draw(_unit())
+    execution["tail_probability"] = draw(_unit(0.0, 0.5))
+    execution["tail_alpha"] = draw(_unit(1.1, 4.0))
+    execution["schedule_rho"] = draw(_unit(-1.0, 1.0))
+    scope["discovery_rate"] = draw(_unit(0.0, 2.0))
+    scope["department_rate"] = draw(_unit(0.0, 0.3))
+    scope["departments"] = draw(st.integers(0, 10))
+    scope["governance"] = draw(_unit())
+    scope["p_approve"] = draw(_unit())
+    scope["effect"] = draw(_lognormal(0.001, 0.05))
+    adoption = data["adoption"]
+    adoption["ceiling"] = {"kind": "beta", "a": draw(_unit(0.5, 8.0)), "b": draw(_unit(0.5, 8.0))}
+    adoption["innovation"] = draw(_unit(0.0, 0.2))
+    adoption["imitation"] = draw(_unit(0.0, 1.0))
+    adoption["training"] = draw(_unit())
+    adoption["discontinuance"] = {"kind": "uniform", "low": 0.0, "high": draw(_unit(0.001, 0.05))}
+    reviews = data["reviews"]
+    reviews["improvement"] = draw(st.booleans())
+    reviews["rescue"] = draw(st.booleans())
+    reviews["abandon_threshold"] = draw(_unit(0.0, 0.5))
+    reviews["noise_sd"] = draw(_unit(0.0, 0.5))
+    money = data["money"]
+    money["discount_rate"] = draw(_unit(-0.2, 0.5))
+    money["running_cost_per_user_month"] = draw(_unit(0.0, 20.0))
+    money["value_per_active_user_month"] = draw(_lognormal(1.0, 200.0))
+    return data
+
+
+def _simulate(data: dict[str, Any], seed: int = 5) -> pd.DataFrame:
+    scenario: Scenario = scenario_from_dict(data)
+    return simcrm.simulate(scenario, trials=TRIALS, seed=seed)
+
+
+@PROFILE
+@given(scenarios())
+def test_outputs_are_finite_non_negative_and_in_range(data: dict[str, Any]) -> None:
+    frame = _simulate(data)
+    assert frame["trial"].tolist() == list(range(TRIALS))
+    for name, dtype in OUTPUT_COLUMNS.items():
+        values = frame[name].to_numpy()
+        if dtype is np.float64:
+            assert not np.isinf(values).any(), name
+            if name not in NAN_COLUMNS:
+                assert not np.isnan(values).any(), name
+    for name in NON_NEGATIVE:
+        assert (frame[name] >= 0).all(), name
+    for name in ("adoption_12m", "adoption_final"):
+        defined = frame[name].dropna()
+        assert ((defined >= 0) & (defined <= 1)).all(), name
+    assert (frame["cost_overrun"] >= -1).all()
+    assert (frame["abandoned"] == frame["abandon_month"].notna()).all()
+    for name in (c for c in frame.columns if c.startswith("fail_")):
+        assert frame[name].dtype == np.bool_
+
+
+@PROFILE
+@given(scenarios(), st.integers(1, 100_000))
+def test_more_users_never_lower_a_trials_planned_cost(data: dict[str, Any], extra: int) -> None:
+    more = copy.deepcopy(data)
+    more["plan"]["users"] = data["plan"]["users"] + extra
+    a = _simulate(data)["planned_cost"].to_numpy()
+    b = _simulate(more)["planned_cost"].to_numpy()
+    assert (b >= a).all()
+
+
+@PROFILE
+@given(scenarios(), _unit(0.05, 1.0))
+def test_a_higher_p_approve_never_lowers_mean_scope_growth(
+    data: dict[str, Any], step: float
+) -> None:
+    higher = copy.deepcopy(data)
+    higher["scope"]["p_approve"] = min(1.0, data["scope"]["p_approve"] + step)
+    d = _simulate(higher)["scope_growth"].to_numpy() - _simulate(data)["scope_growth"].to_numpy()
+    se = d.std(ddof=1) / np.sqrt(d.size)
+    assert d.mean() >= -4 * se

@@ -1,0 +1,150 @@
+"""Runs survive being killed or interrupted, and resume to the same bytes.
+
+A run killed with SIGKILL leaves whole chunk files and a manifest of the completed ones;
+``--resume`` computes only the others. Ctrl-C (SIGINT) stops with exit code 130 and a
+manifest that says the run is incomplete and gives the exact command that finishes it.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from simcrm.cli import main
+from simcrm.streams import BLOCK_SIZE
+from tests.run_helpers import cli_command, data_bytes, manifest, run_cli, stop, wait_for
+
+TRIALS = 20 * BLOCK_SIZE + 123
+"""21 chunks of one block (the last partial): time enough to stop the run midway."""
+
+ONE_BLOCK = ("--chunk-size", str(BLOCK_SIZE))
+TIMEOUT = 60.0
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted run to compare with."""
+    out = tmp_path_factory.mktemp("reference") / "run"
+    assert run_cli(out, *ONE_BLOCK, trials=TRIALS) == 0
+    return out
+
+
+def _start(out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        cli_command(out, *ONE_BLOCK, trials=TRIALS),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def _completed(out: Path) -> list[str]:
+    try:
+        return list(manifest(out)["completed_chunks"])
+    except (FileNotFoundError, KeyError):
+        return []
+
+
+def test_a_killed_run_resumes_computing_only_the_missing_chunks(
+    tmp_path: Path, reference: Path
+) -> None:
+    out = tmp_path / "run"
+    process = _start(out)
+    try:
+        wait_for(lambda: len(_completed(out)) >= 3, TIMEOUT, "three chunks in the manifest")
+        process.send_signal(signal.SIGKILL)
+        process.wait(TIMEOUT)
+    finally:
+        stop(process)
+    before = manifest(out)
+    assert before["status"] == "running"
+    done = before["completed_chunks"]
+    assert 3 <= len(done) < before["chunks"], "killed midway"
+    stamps = {name: (out / "data" / f"{name}.parquet").stat().st_mtime_ns for name in done}
+
+    assert run_cli(out, *ONE_BLOCK, "--resume", trials=TRIALS) == 0
+
+    after = manifest(out)
+    assert after["status"] == "complete"
+    assert after["reused_chunks"] == done
+    for name, stamp in stamps.items():
+        assert (out / "data" / f"{name}.parquet").stat().st_mtime_ns == stamp, "not recomputed"
+    assert len(after["completed_chunks"]) == after["chunks"]
+    assert not list(out.rglob("*.tmp")), "no temporary files left"
+    assert data_bytes(out) == data_bytes(reference)
+    assert (out / "summary.json").read_bytes() == (reference / "summary.json").read_bytes()
+
+
+def test_ctrl_c_stops_cleanly_and_states_the_command_that_resumes(
+    tmp_path: Path, reference: Path
+) -> None:
+    out = tmp_path / "run"
+    process = _start(out)
+    try:
+        wait_for(lambda: len(_completed(out)) >= 2, TIMEOUT, "two chunks in the manifest")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=TIMEOUT)
+    finally:
+        stop(process)
+    assert process.returncode == 130
+    assert err.decode().strip() == "simcrm: interrupted; the manifest says how to resume"
+    stopped = manifest(out)
+    assert stopped["status"] == "interrupted"
+    assert len(stopped["completed_chunks"]) < stopped["chunks"]
+    assert not list(out.rglob("*.tmp"))
+    command = shlex.split(stopped["resume"])
+    assert command[-1] == "--resume"
+
+    finished = subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False)
+
+    assert finished.returncode == 0, finished.stderr.decode()
+    assert manifest(out)["status"] == "complete"
+    assert manifest(out)["reused_chunks"] == stopped["completed_chunks"]
+    assert data_bytes(out) == data_bytes(reference)
+    assert (out / "summary.json").read_bytes() == (reference / "summary.json").read_bytes()
+
+
+def test_summary_of_an_interrupted_run_says_how_to_finish_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert run_cli(out, *ONE_BLOCK) == 0
+    content = manifest(out) | {"status": "interrupted", "resume": "simcrm run x --resume"}
+    (out / "manifest.json").write_text(json.dumps(content))
+    capsys.readouterr()
+    assert main(["summary", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not complete" in err
+    assert "simcrm run x --resume" in err
+
+
+def test_resume_checks_the_chunk_files_it_reuses(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert run_cli(out, *ONE_BLOCK) == 0
+    reference = data_bytes(out)
+    damaged = sorted((out / "data").glob("*.parquet"))[1]
+    damaged.write_bytes(damaged.read_bytes()[:1000])
+    content = manifest(out) | {"status": "interrupted"}
+    (out / "manifest.json").write_text(json.dumps(content))
+
+    assert run_cli(out, *ONE_BLOCK, "--resume") == 0
+
+    assert damaged.name.removesuffix(".parquet") not in manifest(out)["reused_chunks"]
+    assert len(manifest(out)["reused_chunks"]) == len(reference) - 1
+    assert data_bytes(out) == reference
+
+
+def test_resume_of_a_complete_run_recomputes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert run_cli(out, *ONE_BLOCK) == 0
+    reference = data_bytes(out)
+    summary = (out / "summary.json").read_bytes()
+    assert run_cli(out, *ONE_BLOCK, "--resume") == 0
+    assert manifest(out)["reused_chunks"] == manifest(out)["completed_chunks"]
+    assert data_bytes(out) == reference
+    assert (out / "summary.json").read_bytes() == summary
