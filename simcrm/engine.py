@@ -110,5 +110,7 @@ def simulate(
     n = scenario.simulation.trials if trials is None else trials
     s = scenario.simulation.seed if seed is None else seed
     check_seed(s)
-    tables = [t for _, t in iter_chunks(scenario, s, n, plan_chunks(n))]
-    return pa.concat_tables(tables).to_pandas()
+    check_trials(n)
+    blocks = [simulate_block(scenario, s, k, size) for k, size in block_sizes(n, 0, block_count(n))]
+    columns = {name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]}
+    return pd.DataFrame(columns, copy=False)  # no consolidation into 2-D blocks: 0.1 s per 1e6

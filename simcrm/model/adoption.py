@@ -61,6 +61,9 @@ class BassStepper:
     def __init__(self, state: AdoptionState) -> None:
         self.state = state
         self.retention = 1.0 - state.discontinuance
+        # a ≤ m stays true without clipping when p + qb ≤ 1 (the step is then a convex
+        # combination of a(1 − δ) ≤ a and m)
+        self.clip = bool(np.any(state.innovation + state.imitation > 1.0))
         self.refresh()
         self._gap = np.empty_like(state.ceiling)
         self._rate = np.empty_like(state.ceiling)
@@ -79,7 +82,8 @@ class BassStepper:
         self._rate *= self._gap
         active *= self.retention
         active += self._rate
-        np.minimum(active, m, out=active)
+        if self.clip:
+            np.minimum(active, m, out=active)
 
 
 def bass_step(active: FloatArray, state: AdoptionState) -> FloatArray:

@@ -114,14 +114,18 @@ def operate(
     rescued = np.zeros(n, dtype=np.bool_)
     abandon_after = np.full(n, -1)  # months from go-live at abandonment, -1 if never
     payback = np.full(n, np.nan)
-    unpaid = live.copy()
     running_month = money.running_month
-    # cash after month k is ≥ 0 ⟺ used ≥ k·slope + offset (value_at_full > 0), with
-    # offset moving only when a review spends money
+    # cumulative cash after month k, in months of full use: `gap` = k·slope + offset −
+    # used is ≤ 0 exactly when the project has paid back; reviews that spend money raise
+    # the offset, and a project that has paid back (or never can) gets gap = +inf
     worth = np.where(value_at_full > 0, value_at_full, np.inf)
     slope = running_month / worth
-    offset = np.where(value_at_full > 0, -cash_at_go_live / worth, np.inf)
+    gap = np.where(live & (value_at_full > 0), -cash_at_go_live / worth, np.inf)
     masked = np.empty(n)
+    # trials whose horizon falls k months after go-live, for reading adoption_final
+    last = np.where(live, horizon - go_live, -1)
+    by_last = np.argsort(last, kind="stable")
+    bounds = np.searchsorted(last[by_last], np.arange(months + 2))
 
     for k in range(1, months + 1):
         stepper.step(active)
@@ -146,7 +150,7 @@ def operate(
             improvements += outcome.improved
             improvement_cost += spent
             spent = spent + rescue_price * outcome.rescue_attempted
-            offset += spent / worth
+            gap += spent / worth
             extra_pv += spent * discount_at_go_live * v**k
             rescues += outcome.rescue_attempted
             rescued |= outcome.rescued
@@ -154,11 +158,14 @@ def operate(
             stop[outcome.abandoned] = k
         used += masked
         used_discounted += masked * v**k
-        np.copyto(final, masked, where=stop == k)
-        paid = unpaid & operating & (used >= slope * k + offset)
+        ending = by_last[bounds[k] : bounds[k + 1]]
+        final[ending] = masked[ending]
+        gap += slope
+        gap -= masked
+        paid = gap <= 0
         if paid.any():
             payback[paid] = go_live[paid] + k
-            unpaid &= ~paid
+            gap[paid] = np.inf
 
     at_horizon = live & (stop == horizon - go_live) & (abandon_after < 0)
     twelve = live & (go_live + 12 <= horizon)

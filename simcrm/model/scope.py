@@ -99,27 +99,34 @@ def grow_scope(
     approve = np.broadcast_to(p_approve, n)
     requests = np.zeros(n, dtype=np.int64)
     growth = np.zeros(n)
-    start = np.zeros(n)
-    end = base_months.copy()
     abandoned = np.zeros(n, dtype=np.bool_)
-    active = np.flatnonzero(rate > 0)
+    # the state of the trials still generating requests, compacted as they finish
+    idx = np.flatnonzero(rate > 0)
+    lam, p, t0, lim = rate[idx], approve[idx], planned_months[idx], limit[idx]
+    start = np.zeros(idx.size)
+    end = base_months[idx]
+    req = np.zeros(idx.size, dtype=np.int64)
+    grown = np.zeros(idx.size)
     for _ in range(MAX_GENERATIONS):
-        if active.size == 0:
+        if idx.size == 0:
             break
-        window_end = end[active]
-        exposure = np.minimum(window_end, limit[active]) - start[active]
-        arrivals = rng.poisson(rate[active] * exposure)
-        approved = rng.binomial(arrivals, approve[active])
+        arrivals = rng.poisson(lam * (np.minimum(end, lim) - start))
+        approved = rng.binomial(arrivals, p)
         effects = effect.sample(rng, int(approved.sum()))
-        owner = np.repeat(np.arange(active.size), approved)
-        added = np.bincount(owner, weights=effects, minlength=active.size)
-        requests[active] += arrivals
-        growth[active] += added
-        cut = window_end > limit[active]
-        abandoned[active[cut]] = True
-        start[active] = window_end
-        end[active] = window_end + planned_months[active] * added
-        active = active[~cut & (added > 0)]
+        added = np.bincount(
+            np.repeat(np.arange(idx.size), approved), weights=effects, minlength=idx.size
+        )
+        req += arrivals
+        grown += added
+        cut = end > lim
+        go_on = ~cut & (added > 0)
+        done = ~go_on
+        requests[idx[done]] = req[done]
+        growth[idx[done]] = grown[done]
+        abandoned[idx[cut]] = True
+        start, end = end[go_on], end[go_on] + t0[go_on] * added[go_on]
+        idx, lam, p, t0, lim = idx[go_on], lam[go_on], p[go_on], t0[go_on], lim[go_on]
+        req, grown = req[go_on], grown[go_on]
     else:
         raise SimcrmError(f"scope creep did not settle within {MAX_GENERATIONS} generations")
     abandoned |= base_months > limit
