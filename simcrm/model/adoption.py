@@ -73,17 +73,23 @@ class BassStepper:
         m = self.state.ceiling
         self.imitation_per_m = np.divide(self.state.imitation, m, out=np.zeros_like(m), where=m > 0)
 
-    def step(self, active: FloatArray) -> None:
-        """Advance ``active`` by one month, in place."""
-        m = self.state.ceiling
-        np.multiply(self.imitation_per_m, active, out=self._rate)
-        self._rate += self.state.innovation
-        np.subtract(m, active, out=self._gap)
-        self._rate *= self._gap
-        active *= self.retention
-        active += self._rate
+    def step(self, active: FloatArray, count: int | None = None) -> None:
+        """Advance ``active`` by one month, in place (only its first ``count`` trials)."""
+        k = active.size if count is None else count
+        a, m = active[:k], self.state.ceiling[:k]
+        rate, gap = self._rate[:k], self._gap[:k]
+        np.multiply(self.imitation_per_m[:k], a, out=rate)
+        rate += self.state.innovation[:k]
+        np.subtract(m, a, out=gap)
+        rate *= gap
+        a *= self.retention[:k]
+        a += rate
         if self.clip:
-            np.minimum(active, m, out=active)
+            np.minimum(a, m, out=a)
+
+    def stop(self, trials: npt.NDArray[np.intp]) -> None:
+        """End use for good: with ``a = p = 0`` the recursion stays at 0."""
+        self.state.innovation[trials] = 0.0
 
 
 def bass_step(active: FloatArray, state: AdoptionState) -> FloatArray:

@@ -7,6 +7,7 @@ holds its reviews, and adds its cash flows, discounted at the trial's calendar m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -89,98 +90,136 @@ def operate(
     policy = scenario.reviews
     v = monthly_factor(scenario.money.discount_rate)
     n = len(go_live)
-    sigma = evaluation_noise(params, quality)
     price = params.value("money.intangible_price")
     # a month of use at full adoption is worth this much (tangible + priced intangible)
     value_at_full = params.value("plan.users") * money.value_per_user
     value_at_full = value_at_full + price * money.intangible_points / horizon
-    improvement_price = budget * params.value("reviews.improvement_cost")
-    rescue_price = budget * params.value("reviews.rescue_cost")
+    improvement_price = np.broadcast_to(budget * params.value("reviews.improvement_cost"), n)
+    rescue_price = np.broadcast_to(budget * params.value("reviews.rescue_cost"), n)
+    sigma = np.broadcast_to(evaluation_noise(params, quality), n)
 
-    months = int(max(horizon - go_live.min(initial=horizon), 0))
-    # last month (counted from go-live) each trial operates: the horizon, or abandonment
-    stop = np.where(live, np.clip(horizon - go_live, 0, None), 0)
-    discount_at_go_live = v ** go_live.astype(np.float64)
-    stepper = BassStepper(state)
+    # Trials sorted by months of operation within the horizon, longest first: those still
+    # operating k months after go-live are then the first count[k] — no masks, and no
+    # work on projects past their horizon or never live. Outputs are unsorted at the end.
+    months_left = np.where(live, np.maximum(horizon - go_live, 0), 0)
+    order = np.argsort(-months_left, kind="stable")
+    left = months_left[order]
+    months = int(left[0]) if n else 0
+    count = np.searchsorted(-left, -np.arange(months + 1), side="right")
+    s_go_live = go_live[order]
+    s_state = AdoptionState(*(np.array(getattr(state, f)[order]) for f in _STATE_FIELDS))
+    s_discount = v ** s_go_live.astype(np.float64)
+    worth = np.broadcast_to(value_at_full, n)[order]
+    worth = np.where(worth > 0, worth, np.inf)
+    # cumulative cash after month k, in months of full use: gap = k·slope + spend − used
+    # is ≤ 0 exactly when the project has paid back; paid back (or never able) → +inf
+    slope = money.running_month[order] / worth
+    gap = np.where(np.isfinite(worth) & (left > 0), -cash_at_go_live[order] / worth, np.inf)
+
+    stepper = BassStepper(s_state)
     active = np.zeros(n)
-    used = np.zeros(n)  # Σ adoption over operating months (masked)
+    used = np.zeros(n)  # Σ adoption over operating months
     used_discounted = np.zeros(n)  # Σ v^k · adoption over operating months
-    month_12 = np.full(n, np.nan)
+    month_12 = np.zeros(n)
     final = np.zeros(n)
     extra_pv = np.zeros(n)
     improvements = np.zeros(n, dtype=np.int64)
     improvement_cost = np.zeros(n)
     rescues = np.zeros(n, dtype=np.int64)
     rescued = np.zeros(n, dtype=np.bool_)
+    stop = left.copy()  # last month of operation: the horizon, or abandonment
     abandon_after = np.full(n, -1)  # months from go-live at abandonment, -1 if never
     payback = np.full(n, np.nan)
-    running_month = money.running_month
-    # cumulative cash after month k, in months of full use: `gap` = k·slope + offset −
-    # used is ≤ 0 exactly when the project has paid back; reviews that spend money raise
-    # the offset, and a project that has paid back (or never can) gets gap = +inf
-    worth = np.where(value_at_full > 0, value_at_full, np.inf)
-    slope = running_month / worth
-    gap = np.where(live & (value_at_full > 0), -cash_at_go_live / worth, np.inf)
-    masked = np.empty(n)
-    # trials whose horizon falls k months after go-live, for reading adoption_final
-    last = np.where(live, horizon - go_live, -1)
-    by_last = np.argsort(last, kind="stable")
-    bounds = np.searchsorted(last[by_last], np.arange(months + 2))
+    tmp = np.empty(n)
 
     for k in range(1, months + 1):
-        stepper.step(active)
-        operating = stop >= k
-        np.multiply(active, operating, out=masked)
+        m = int(count[k])
+        a = active[:m]
+        stepper.step(active, m)
+        # month k's use counts, even if a review at its end abandons the project
         if k == 12:
-            month_12 = masked.copy()
+            month_12[:m] = a
+        used[:m] += a
+        np.multiply(a, v**k, out=tmp[:m])
+        used_discounted[:m] += tmp[:m]
+        ending = slice(int(count[k + 1]) if k < months else 0, m)
+        final[ending] = a[ending]
+        g = gap[:m]
+        g += slope[:m]
+        g -= a
         if policy.evaluation and k % policy.cycle_months == 0:
+            # every trial draws, in trial order, whether reviewed or not (same streams)
+            noise = (rng.standard_normal(n) * sigma)[order][:m]
+            draw = rng.random(n)[order][:m]
             outcome = review(
                 params,
                 k // policy.cycle_months,
                 k,
-                operating,
-                active,
-                rng.standard_normal(n) * sigma,
-                rng.random(n),
-                rescues,
-                state,
+                stop[:m] >= k,
+                a,
+                noise,
+                draw,
+                rescues[:m],
+                _view(s_state, m),
             )
             stepper.refresh()
-            spent = improvement_price * outcome.improved
-            improvements += outcome.improved
-            improvement_cost += spent
-            spent = spent + rescue_price * outcome.rescue_attempted
-            gap += spent / worth
-            extra_pv += spent * discount_at_go_live * v**k
-            rescues += outcome.rescue_attempted
-            rescued |= outcome.rescued
-            abandon_after[outcome.abandoned] = k
-            stop[outcome.abandoned] = k
-        used += masked
-        used_discounted += masked * v**k
-        ending = by_last[bounds[k] : bounds[k + 1]]
-        final[ending] = masked[ending]
-        gap += slope
-        gap -= masked
-        paid = gap <= 0
-        if paid.any():
-            payback[paid] = go_live[paid] + k
-            gap[paid] = np.inf
+            spent = improvement_price[order][:m] * outcome.improved
+            improvements[:m] += outcome.improved
+            improvement_cost[:m] += spent
+            spent += rescue_price[order][:m] * outcome.rescue_attempted
+            g += spent / worth[:m]
+            extra_pv[:m] += spent * s_discount[:m] * v**k
+            rescues[:m] += outcome.rescue_attempted
+            rescued[:m] |= outcome.rescued
+            ended = np.flatnonzero(outcome.abandoned)
+            abandon_after[ended] = k
+            stop[ended] = k
+            a[ended] = 0.0
+            stepper.stop(ended)
+        paid = np.flatnonzero(g <= 0)
+        if paid.size:
+            payback[paid] = s_go_live[paid] + k
+            g[paid] = np.inf
 
-    at_horizon = live & (stop == horizon - go_live) & (abandon_after < 0)
-    twelve = live & (go_live + 12 <= horizon)
-    pv_running = running_month * discount_at_go_live * annuity(v, stop.astype(np.float64))
     abandoned = abandon_after >= 0
-    return Operation(
-        adoption_12m=np.where(twelve, month_12, np.where(live, np.nan, 0.0)),
-        adoption_final=np.where(at_horizon, final, 0.0),
-        improvements=improvements,
-        improvement_cost=improvement_cost,
-        rescued=rescued,
-        abandoned=abandoned,
-        abandon_month=np.where(abandoned, go_live + abandon_after, np.nan),
-        pv_costs=pv_running + extra_pv,
-        pv_benefits=value_at_full * discount_at_go_live * used_discounted,
-        payback_month=payback,
-        intangible_score=money.intangible_points * used / horizon,
+    pv_running = money.running_month[order] * s_discount * annuity(v, stop.astype(np.float64))
+    sorted_out = {
+        "adoption_12m": month_12,
+        "adoption_final": np.where(abandoned, 0.0, final),
+        "improvements": improvements,
+        "improvement_cost": improvement_cost,
+        "rescued": rescued,
+        "abandoned": abandoned,
+        "abandon_month": np.where(abandoned, s_go_live + abandon_after, np.nan),
+        "pv_costs": pv_running + extra_pv,
+        "pv_benefits": worth_or_zero(worth) * s_discount * used_discounted,
+        "payback_month": payback,
+        "intangible_score": money.intangible_points[order] * used / horizon,
+    }
+    out: dict[str, Any] = {name: _unsort(values, order) for name, values in sorted_out.items()}
+    out["adoption_12m"] = np.where(
+        live & (go_live + 12 <= horizon), out["adoption_12m"], np.where(live, np.nan, 0.0)
     )
+    return Operation(**out)
+
+
+_STATE_FIELDS = ("ceiling", "innovation", "imitation", "discontinuance")
+
+
+def _view(state: AdoptionState, count: int) -> AdoptionState:
+    """The first ``count`` trials of ``state`` (views: updates reach the whole)."""
+    return AdoptionState(*(getattr(state, f)[:count] for f in _STATE_FIELDS))
+
+
+def _unsort(
+    values: npt.NDArray[np.generic], order: npt.NDArray[np.intp]
+) -> npt.NDArray[np.generic]:
+    """Values computed in ``order`` back in trial order."""
+    out = np.empty_like(values)
+    out[order] = values
+    return out
+
+
+def worth_or_zero(worth: FloatArray) -> FloatArray:
+    """Value of a month at full use, with the 'never pays back' infinity back at 0."""
+    return np.where(np.isfinite(worth), worth, 0.0)

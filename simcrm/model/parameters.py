@@ -45,7 +45,7 @@ class Parameters:
         """A numeric parameter: the override array if there is one, else the scalar."""
         if path in self.overrides:
             return self.overrides[path]
-        found = lookup(self.scenario, path)
+        found = _cached_lookup(self.scenario, path)
         if not isinstance(found, int | float):
             raise InputError(path, found, "not a number (a distribution? use draw())")
         return float(found)
@@ -61,6 +61,22 @@ class Parameters:
         sample = _as_distribution(dist, path).sample(rng, n)
         override = self.overrides.get(path)
         return sample if override is None else np.asarray(override, dtype=np.float64)
+
+
+_LOOKUPS: dict[int, tuple[Scenario, dict[str, object]]] = {}
+
+
+def _cached_lookup(scenario: Scenario, path: str) -> object:
+    """:func:`lookup`, remembered per scenario (scenarios are frozen)."""
+    entry = _LOOKUPS.get(id(scenario))
+    if entry is None or entry[0] is not scenario:
+        if len(_LOOKUPS) > 64:
+            _LOOKUPS.clear()
+        entry = _LOOKUPS[id(scenario)] = (scenario, {})
+    cache = entry[1]
+    if path not in cache:
+        cache[path] = lookup(scenario, path)
+    return cache[path]
 
 
 def lookup(scenario: Scenario, path: str) -> object:
