@@ -107,6 +107,9 @@ def operate(
     months = int(left[0]) if n else 0
     count = np.searchsorted(-left, -np.arange(months + 1), side="right")
     s_go_live = go_live[order]
+    s_sigma = sigma[order]
+    s_improvement_price = improvement_price[order]
+    s_rescue_price = rescue_price[order]
     s_state = AdoptionState(*(np.array(getattr(state, f)[order]) for f in _STATE_FIELDS))
     s_discount = v ** s_go_live.astype(np.float64)
     worth = np.broadcast_to(value_at_full, n)[order]
@@ -149,8 +152,8 @@ def operate(
         g -= a
         if policy.evaluation and k % policy.cycle_months == 0:
             # every trial draws, in trial order, whether reviewed or not (same streams)
-            noise = (rng.standard_normal(n) * sigma)[order][:m]
-            draw = rng.random(n)[order][:m]
+            noise = rng.standard_normal(n)[order[:m]] * s_sigma[:m]
+            draw = rng.random(n)[order[:m]]
             outcome = review(
                 params,
                 k // policy.cycle_months,
@@ -162,11 +165,12 @@ def operate(
                 rescues[:m],
                 _view(s_state, m),
             )
-            stepper.refresh()
-            spent = improvement_price[order][:m] * outcome.improved
+            if outcome.improved.any() or outcome.rescued.any():
+                stepper.refresh()  # a ceiling moved
+            spent = s_improvement_price[:m] * outcome.improved
             improvements[:m] += outcome.improved
             improvement_cost[:m] += spent
-            spent += rescue_price[order][:m] * outcome.rescue_attempted
+            spent += s_rescue_price[:m] * outcome.rescue_attempted
             g += spent / worth[:m]
             extra_pv[:m] += spent * s_discount[:m] * v**k
             rescues[:m] += outcome.rescue_attempted
