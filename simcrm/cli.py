@@ -22,7 +22,7 @@ from simcrm.commands.args import positive_int, seed
 from simcrm.costcurve import BENCHMARK_POINTS, Complexity, cost_per_user
 from simcrm.errors import InputError
 from simcrm.report import print_summary
-from simcrm.run import RunRequest, execute, load_summary, summarize_directory
+from simcrm.run import RunRequest, execute, load_summary, sigterm_interrupts, summarize_directory
 from simcrm.scenario_io import load_scenario
 
 SUBCOMMANDS = (compare_command, failure_rate_command, definitions_command, calibrate_command)
@@ -66,7 +66,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err, transient=True, disable=args.quiet) as bar:
+    with (
+        sigterm_interrupts(),
+        Progress(*columns, console=err, transient=True, disable=args.quiet) as bar,
+    ):
         task = bar.add_task(f"simulating {scenario.name}", total=request.n)
         summary = execute(request, progress=lambda k: bar.advance(task, k))
     if args.json:

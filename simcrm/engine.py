@@ -6,7 +6,6 @@ first block, stop block)``, so it can be computed anywhere and gives the same nu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +19,9 @@ from simcrm.streams import BLOCK_SIZE, block_count, block_sizes
 
 DEFAULT_CHUNK_TRIALS = 16 * BLOCK_SIZE
 """Trials per chunk unless asked otherwise (262,144: ~60 MB of columns in memory)."""
+
+MAX_CHUNK_TRIALS = 256 * BLOCK_SIZE
+"""Largest chunk (4,194,304 trials): a worker holds about 1 KB a trial of its chunk."""
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,17 @@ def plan_chunks(trials: int, chunk_trials: int = DEFAULT_CHUNK_TRIALS) -> list[C
     trials
         Trials in the run.
     chunk_trials
-        Trials per chunk; rounded up to a whole number of blocks of 16,384.
+        Trials per chunk, at most :data:`MAX_CHUNK_TRIALS`; rounded up to a whole number
+        of blocks of 16,384.
     """
     check_trials(trials)
-    if chunk_trials < 1:
-        raise InputError("--chunk-size", chunk_trials, "give a positive number of trials")
+    if not 1 <= chunk_trials <= MAX_CHUNK_TRIALS:
+        raise InputError(
+            "--chunk-size",
+            chunk_trials,
+            f"give a number of trials from 1 to {MAX_CHUNK_TRIALS:,} "
+            "(a chunk takes about 1 KB of memory a trial)",
+        )
     per_chunk = block_count(chunk_trials)
     blocks = block_count(trials)
     return [Chunk(k, min(k + per_chunk, blocks)) for k in range(0, blocks, per_chunk)]
@@ -73,21 +81,6 @@ def simulate_chunk(scenario: Scenario, seed: int, trials: int, chunk: Chunk) -> 
     ]
     names = list(parts[0])
     return pa.table({name: np.concatenate([p[name] for p in parts]) for name in names})
-
-
-def iter_chunks(
-    scenario: Scenario,
-    seed: int,
-    trials: int,
-    chunks: list[Chunk],
-    on_chunk: Callable[[Chunk], None] | None = None,
-) -> Iterator[tuple[Chunk, pa.Table]]:
-    """Simulate chunks in process, one at a time, yielding each as it is done."""
-    for chunk in chunks:
-        table = simulate_chunk(scenario, seed, trials, chunk)
-        if on_chunk is not None:
-            on_chunk(chunk)
-        yield chunk, table
 
 
 def simulate(

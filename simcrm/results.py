@@ -34,10 +34,14 @@ import pyarrow.parquet as pq
 
 from simcrm.errors import ResultsError
 
+Bytes = bytes | npt.NDArray[np.uint8]
+"""The content of a file: bytes, or a numpy array of bytes."""
+
 MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
 DATA = "data"
-FORMAT = 1
+FORMAT = 2
+"""Version of the results directory layout and file encoding (part of a run's identity)."""
 
 
 def versions() -> dict[str, str]:
@@ -72,7 +76,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def write_bytes(path: Path, data: Bytes) -> None:
     """Write ``data`` to ``path`` atomically: the whole file or, on any error, no file.
 
     Raises
@@ -88,10 +92,10 @@ def write_bytes(path: Path, data: bytes) -> None:
         raise ResultsError("--out", str(path), f"cannot write it: {reason}") from err
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _write_file(path: Path, data: Bytes) -> None:
     """Write and flush ``data`` to ``path`` (one place for tests to simulate a full disk)."""
     with path.open("wb") as f:
-        f.write(data)
+        f.write(data if isinstance(data, bytes) else data.data)
 
 
 def write_json(path: Path, content: dict[str, Any]) -> None:
@@ -113,28 +117,24 @@ def read_json(path: Path) -> dict[str, Any]:
     return content
 
 
-def encode_chunk(table: pa.Table, provenance: dict[str, str]) -> bytes:
+def encode_chunk(table: pa.Table, provenance: dict[str, str]) -> npt.NDArray[np.uint8]:
     """One chunk's table as the bytes of its Parquet file, with provenance metadata.
 
     Workers call this, so the client only writes bytes; the bytes depend on the table and
-    the pyarrow version alone (part of a run's identity).
+    the pyarrow version alone (part of a run's identity). They come as a numpy array (a
+    view of Arrow's buffer), which Dask sends without copying it into a pickle.
     """
     meta = {f"simcrm.{k}".encode(): v.encode() for k, v in provenance.items()}
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
     sink = pa.BufferOutputStream()
     # dictionary encoding of float columns costs 3x the time and saves nothing
     pq.write_table(table, sink, compression="zstd", use_dictionary=False, row_group_size=1 << 17)
-    return bytes(sink.getvalue())
+    return np.frombuffer(sink.getvalue(), dtype=np.uint8)
 
 
 def chunk_path(out: Path, name: str) -> Path:
     """Where chunk ``name`` of the run in ``out`` is stored."""
     return out / DATA / f"{name}.parquet"
-
-
-def write_chunk(out: Path, name: str, table: pa.Table, provenance: dict[str, str]) -> None:
-    """Write one chunk's table to ``out/data/<name>.parquet`` atomically, with provenance."""
-    write_bytes(chunk_path(out, name), encode_chunk(table, provenance))
 
 
 def chunk_is_whole(path: Path, rows: int, provenance: dict[str, str]) -> bool:

@@ -9,9 +9,12 @@ exact command that finishes it (``--resume`` computes only the missing chunks).
 from __future__ import annotations
 
 import shlex
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +51,7 @@ MANIFEST_SHARE = 0.05
 rewritten after every chunk unless that would take more (a very long run's manifest is
 large), so a killed run redoes at most the chunks finished since the last rewrite."""
 
-BATCH_ROWS = 1 << 16
+BATCH_ROWS = 1 << 18
 """Rows read at a time when a summary is computed from disk."""
 
 
@@ -109,6 +112,7 @@ def identity(request: RunRequest) -> dict[str, Any]:
     """What makes two runs the same run: equal identities give equal bytes."""
     found = versions()
     return {
+        "format": FORMAT,
         "scenario_digest": scenario_digest(request.scenario),
         "seed": request.root_seed,
         "trials": request.n,
@@ -213,46 +217,24 @@ def _execute(
         and chunk_is_whole(chunk_path(out, c.name), _trials_in([c], request.n), provenance)
     }
     sketch = request.n > summaries.EXACT_LIMIT
-    manifest: dict[str, Any] = {
-        "format": FORMAT,
-        "status": "running",
-        "identity": ident,
-        "scenario": {
-            "name": request.scenario.name,
-            "digest": ident["scenario_digest"],
-            "text": request.scenario.source_text,
-        },
-        "seed": request.root_seed,
-        "trials": request.n,
-        "block_size": BLOCK_SIZE,
-        "chunk_trials": ident["chunk_blocks"] * BLOCK_SIZE,
-        "chunks": len(chunks),
-        "crosstab": request.scenario.crosstab_pair(),
-        "percentiles": "sketch (relative error <= 2**-12)" if sketch else "exact",
-        "versions": versions(),
-        "executor": pool.description,
-        "command": command(request),
-        "started": now(),
-        "finished": None,
-        "reused_chunks": sorted(done),
-        "completed_chunks": sorted(done),
-    }
+    manifest = _new_manifest(request, ident, len(chunks), done, pool.description)
     write_json(out / MANIFEST, manifest)
     todo = [c for c in chunks if c.name not in done]
     if progress is not None:
         progress(request.n - _trials_in(todo, request.n))
-    summary = SummaryBuilder(request.scenario.crosstab_pair(), keep_values=False, sketch=sketch)
-    for c in chunks:
-        if c.name in done:
-            reused = summarize_files([chunk_path(out, c.name)], keep_values=False, sketch=sketch)
-            summary.merge(reused)
     tasks = (
         ChunkTask(request.scenario, request.root_seed, request.n, c, provenance, sketch)
         for c in todo
     )
     written = spent = 0.0
     try:
-        for result in pool.imap_unordered(compute_chunk, tasks):
+        results = pool.imap_unordered(compute_chunk, tasks)
+        summary = SummaryBuilder(request.scenario.crosstab_pair(), keep_values=False, sketch=sketch)
+        for c in chunks:  # while a cluster computes the first new chunks
+            if c.name in done:
+                files = [chunk_path(out, c.name)]
+                summary.merge(summarize_files(files, keep_values=False, sketch=sketch))
+        for result in results:
             write_bytes(chunk_path(out, result.chunk.name), result.parquet)
             summary.merge(result.summary)
             manifest["completed_chunks"].append(result.chunk.name)
@@ -262,6 +244,11 @@ def _execute(
                 spent = time.monotonic() - written
             if progress is not None:
                 progress(result.rows)
+        final = summary.result(exact_values=lambda column: read_column(out, column))
+        write_json(out / SUMMARY, final)
+        manifest["percentiles"] = summary.accuracy()
+        manifest["finished"] = now()
+        _record(out, manifest, "complete")
     except KeyboardInterrupt:
         _record(out, manifest, "interrupted", resume_hint(request))
         raise
@@ -275,11 +262,58 @@ def _execute(
     except BaseException:
         _record(out, manifest, "failed", resume_hint(request))
         raise
-    final = summary.result(exact_values=lambda column: read_column(out, column))
-    write_json(out / SUMMARY, final)
-    manifest["finished"] = now()
-    _record(out, manifest, "complete")
     return final
+
+
+def _new_manifest(
+    request: RunRequest, ident: dict[str, Any], chunks: int, done: set[str], executor: str
+) -> dict[str, Any]:
+    """The manifest of a run that starts, with the chunks it reuses already complete."""
+    return {
+        "format": FORMAT,
+        "status": "running",
+        "identity": ident,
+        "scenario": {
+            "name": request.scenario.name,
+            "digest": ident["scenario_digest"],
+            "text": request.scenario.source_text,
+        },
+        "seed": request.root_seed,
+        "trials": request.n,
+        "block_size": BLOCK_SIZE,
+        "chunk_trials": ident["chunk_blocks"] * BLOCK_SIZE,
+        "chunks": chunks,
+        "crosstab": request.scenario.crosstab_pair(),
+        "percentiles": None,
+        "versions": versions(),
+        "executor": executor,
+        "command": command(request),
+        "started": now(),
+        "finished": None,
+        "reused_chunks": sorted(done),
+        "completed_chunks": sorted(done),
+    }
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """While the block runs, SIGTERM (``kill``, a batch system's stop) stops a run as
+    Ctrl-C does: the manifest records the interruption and how to resume.
+
+    Only in the main thread (where Python handles signals); elsewhere it does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _record(out: Path, manifest: dict[str, Any], status: str, resume: str | None = None) -> None:

@@ -15,7 +15,7 @@ values' magnitude; it keeps the count and the smallest and largest value it saw.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -197,11 +197,3 @@ def _combine(
         np.minimum.reduceat(lows, starts),
         np.maximum.reduceat(highs, starts),
     )
-
-
-def merged(sketches: Iterable[QuantileSketch]) -> QuantileSketch:
-    """One sketch of all the values of ``sketches``."""
-    out = QuantileSketch()
-    for s in sketches:
-        out.merge(s)
-    return out

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from simcrm import executors
-from tests.run_helpers import data_bytes, manifest, run_cli, stop, wait_for
+from simcrm.run import RunRequest, execute
+from simcrm.scenario_io import load_scenario
+from tests.run_helpers import BASELINE, SMALL, data_bytes, manifest, run_cli, stop, wait_for
 
 STARTUP_TIMEOUT = 60.0
 
@@ -92,8 +94,14 @@ def test_in_process_local_cluster_and_remote_scheduler_give_the_same_bytes(
 ) -> None:
     chunk = ["--chunk-size", "16384"]
     assert run_cli(tmp_path / "local", *chunk) == 0
-    assert run_cli(tmp_path / "two", *chunk, "--workers", "2") == 0
     assert run_cli(tmp_path / "remote", *chunk, "--scheduler", scheduler) == 0
+    progress: list[int] = []
+    request = RunRequest(
+        load_scenario(BASELINE), SMALL, 11, out=tmp_path / "two", chunk_trials=16384, workers=2
+    )
+    execute(request, progress=progress.append)
+    assert sum(progress) == SMALL, "the progress bar reaches the end"
+    assert len(progress) == 1 + 4, "once at the start, then once per chunk"
     reference = data_bytes(tmp_path / "local")
     assert len(reference) == 4
     summary = (tmp_path / "local" / "summary.json").read_bytes()

@@ -8,6 +8,7 @@ manifest that says the run is incomplete and gives the exact command that finish
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import signal
 import subprocess
@@ -148,3 +149,46 @@ def test_resume_of_a_complete_run_recomputes_nothing(tmp_path: Path) -> None:
     assert manifest(out)["reused_chunks"] == manifest(out)["completed_chunks"]
     assert data_bytes(out) == reference
     assert (out / "summary.json").read_bytes() == summary
+
+
+def _group_alive(process: subprocess.Popen[bytes]) -> bool:
+    try:
+        os.killpg(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_sigterm_stops_like_ctrl_c(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    process = _start(out)
+    try:
+        wait_for(lambda: len(_completed(out)) >= 1, TIMEOUT, "a chunk in the manifest")
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=TIMEOUT)
+    finally:
+        stop(process)
+    assert process.returncode == 130
+    assert "interrupted" in err.decode()
+    assert manifest(out)["status"] == "interrupted"
+
+
+def test_ctrl_c_of_a_local_dask_run_stops_every_process_cleanly(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the whole process group: client and Dask workers."""
+    out = tmp_path / "run"
+    command = cli_command(out, *ONE_BLOCK, "--workers", "2", trials=1000 * BLOCK_SIZE)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        wait_for(lambda: len(_completed(out)) >= 2, TIMEOUT, "two chunks in the manifest")
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=TIMEOUT)
+        wait_for(lambda: not _group_alive(process), TIMEOUT, "the Dask workers to exit")
+    finally:
+        stop(process)
+    assert process.returncode == 130
+    assert err.decode().strip() == "simcrm: interrupted; the manifest says how to resume"
+    stopped = manifest(out)
+    assert stopped["status"] == "interrupted"
+    assert stopped["resume"].endswith("--workers 2 --resume")
