@@ -49,26 +49,16 @@ SHARES = ("P(", "adoption", "overrun", "roi", "scope_growth")
 """Figures that are shares: levels shown in %, differences in percentage points."""
 
 
-def _fmt(name: str, x: float) -> str:
-    """A difference: percentage points for shares, months, or currency."""
+def _fmt(name: str, x: float, signed: bool = True) -> str:
+    """A difference (``signed``: percentage points for shares) or a level (percent)."""
     if math.isnan(x):
         return "—"
+    sign = "+" if signed else ""
     if any(key in name for key in SHARES):
-        return f"{100 * x:+.1f} pt"
+        return f"{100 * x:{sign}.1f}" + (" pt" if signed else "%")
     if "payback" in name:
-        return f"{x:+.1f} mo"
-    return f"{x:+,.0f}"
-
-
-def _level(name: str, x: float) -> str:
-    """A level: percent for shares, months, or currency."""
-    if math.isnan(x):
-        return "—"
-    if any(key in name for key in SHARES):
-        return f"{100 * x:.1f}%"
-    if "payback" in name:
-        return f"{x:.1f} mo"
-    return f"{x:,.0f}"
+        return f"{x:{sign}.1f} mo"
+    return f"{x:{sign},.0f}"
 
 
 def comparison_table(result: Comparison) -> Table:
@@ -88,8 +78,8 @@ def comparison_table(result: Comparison) -> Table:
         diff = _fmt(name, f["difference"])
         table.add_row(
             name,
-            _level(name, f["a"]),
-            _level(name, f["b"]),
+            _fmt(name, f["a"], signed=False),
+            _fmt(name, f["b"], signed=False),
             f"[bold]{diff}[/bold]" if clear else diff,
             f"[{_fmt(name, low)}, {_fmt(name, high)}]",
         )
