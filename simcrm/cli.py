@@ -29,10 +29,6 @@ SUBCOMMANDS = (compare_command, failure_rate_command, definitions_command, calib
 """Analysis subcommands, each a module of :mod:`simcrm.commands` with ``register()``."""
 
 
-class UsageError(InputError):
-    """A command-line value that is not allowed."""
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     """``simcrm validate FILE…``: check scenario files."""
     for path in args.files:
