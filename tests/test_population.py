@@ -90,3 +90,42 @@ def test_unbounded_epistemic_scope_rate_needs_a_cap(tmp_path: Path) -> None:
     )
     with pytest.raises(ScenarioError, match="max_execution_months"):
         parse_scenario(text + POPULATION)
+
+
+def test_review_parameters_vary_per_trial_in_trial_order() -> None:
+    # Operation works on trials sorted by months of operation; per-trial review
+    # parameters must follow them. Even trials never alarm (threshold −1), odd trials
+    # always do (threshold 10, far above any measured adoption): with one rescue allowed and
+    # reviews every 6 months from month 12, every odd trial live for 24+ months is
+    # abandoned after go-live (by month 18), and no even trial is.
+    scenario = simcrm.load_scenario(ROOT / "scenarios" / "full_cycle.toml")
+    n = 4_000
+    threshold = np.where(np.arange(n) % 2 == 0, -1.0, 10.0)
+    out = pd.DataFrame(simulate_block(scenario, 11, 0, n, {"reviews.abandon_threshold": threshold}))
+    after_go_live = out["abandoned"] & (out["abandon_month"] > out["actual_months"])
+    went_live = ~out["abandoned"] | after_go_live
+    long_lived = went_live & (
+        np.ceil(out["actual_months"]) + 24 <= scenario.simulation.horizon_months
+    )
+    odd = threshold > 0
+    assert scenario.reviews.max_rescues == 1
+    assert not after_go_live[~odd].any()
+    assert after_go_live[odd & long_lived].all()
+    assert (odd & long_lived).sum() > 1_000
+
+
+def test_every_review_parameter_can_vary_across_firms() -> None:
+    extra = """
+[population.heterogeneity]
+"reviews.abandon_threshold" = { kind = "uniform", low = 0.1, high = 0.3 }
+"reviews.rescue_success" = { kind = "uniform", low = 0.2, high = 0.8 }
+"reviews.improvement_uplift" = { kind = "uniform", low = 0.1, high = 0.5 }
+"reviews.rescue_uplift" = { kind = "uniform", low = 0.1, high = 0.5 }
+"""
+    text = (ROOT / "scenarios" / "full_cycle.toml").read_text()
+    frame = simcrm.simulate(parse_scenario(text + extra), trials=20_000, seed=4)
+    # higher thresholds abandon more projects
+    threshold = frame["in_reviews_abandon_threshold"]
+    high = frame["abandoned"][threshold > 0.2].mean()
+    low = frame["abandoned"][threshold <= 0.2].mean()
+    assert high > low

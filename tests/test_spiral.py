@@ -15,7 +15,7 @@ import simcrm
 from simcrm.compare import compare_frames, independent_difference
 from simcrm.model.adoption import AdoptionState
 from simcrm.model.parameters import Parameters
-from simcrm.model.reviews import evaluation_noise, review
+from simcrm.model.reviews import ReviewRules, evaluation_noise, review
 from simcrm.scenario_io import load_scenario, scenario_from_dict
 from tests.conftest import ROOT
 
@@ -149,10 +149,21 @@ def _review_errors(quality: float, n: int = 200_000) -> tuple[float, float]:
     noise = rng.standard_normal(n) * evaluation_noise(params, q)
     state = AdoptionState(np.full(n, 0.9), np.full(n, 0.03), np.full(n, 0.38), np.zeros(n))
     out = review(
-        params, 1, 6, np.ones(n, bool), truth, noise, rng.random(n), np.zeros(n, np.int64), state
+        scenario.reviews,
+        ReviewRules.of(params),
+        1,
+        6,
+        np.ones(n, bool),
+        truth,
+        noise,
+        rng.random(n),
+        np.zeros(n, np.int64),
+        state.ceiling,
     )
+    improved = np.zeros(n, bool)
+    improved[out.improved] = True
     real = truth < target
-    return float(out.improved[~real].mean()), float((~out.improved[real]).mean())
+    return float(improved[~real].mean()), float((~improved[real]).mean())
 
 
 def test_planning_quality_cuts_false_alarms_and_missed_shortfalls() -> None:

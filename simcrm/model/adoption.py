@@ -50,46 +50,57 @@ def draw_adoption(params: Parameters, rng: np.random.Generator, n: int) -> Adopt
     return AdoptionState(ceiling, np.minimum(innovation, 1.0), imitation, discontinuance)
 
 
-class BassStepper:
-    """In-place monthly Bass updates for many trials: the fast form of :func:`bass_step`.
+_ALL = slice(None)
 
-    ``a ← a (1 − δ) + (p + (qb/m) a)(m − a)``, then ``a ← min(a, m)``; the terms are
-    never negative for valid parameters (``p, qb ≥ 0``, ``0 ≤ a ≤ m``, ``δ ≤ 1``), so
-    only the upper clip is needed. Call :meth:`refresh` after the ceiling changes.
+
+class BassStepper:
+    """Monthly Bass updates for many trials, in fused form: the fast form of :func:`bass_step`.
+
+    ``a ← a (1 − δ) + (p + (qb/m) a)(m − a)`` is rewritten ``a ← P + a (R − c a)`` with
+    ``P = p m``, ``c = qb/m`` and ``R = 1 − δ − p + c m``: four passes over the trials
+    instead of six. The terms are never negative for valid parameters (``p, qb ≥ 0``,
+    ``0 ≤ a ≤ m``, ``δ ≤ 1``), so only the upper clip ``a ≤ m`` is needed, and only when
+    some ``p + qb > 1``. Call :meth:`refresh` after ceilings change.
     """
 
     def __init__(self, state: AdoptionState) -> None:
         self.state = state
-        self.retention = 1.0 - state.discontinuance
+        n = state.ceiling.size
+        self.entry = np.empty(n)  # P = p m
+        self.imitation_per_m = np.empty(n)  # c = qb / m (0 where m = 0)
+        self.keep = np.empty(n)  # R = 1 − δ − p + c m
         # a ≤ m stays true without clipping when p + qb ≤ 1 (the step is then a convex
         # combination of a(1 − δ) ≤ a and m)
         self.clip = bool(np.any(state.innovation + state.imitation > 1.0))
+        self._rate = np.empty(n)
         self.refresh()
-        self._gap = np.empty_like(state.ceiling)
-        self._rate = np.empty_like(state.ceiling)
 
-    def refresh(self) -> None:
-        """Recompute what depends on the ceiling."""
-        m = self.state.ceiling
-        self.imitation_per_m = np.divide(self.state.imitation, m, out=np.zeros_like(m), where=m > 0)
+    def refresh(self, trials: npt.NDArray[np.intp] | slice = _ALL) -> None:
+        """Recompute what depends on the ceiling and innovation (of ``trials``)."""
+        s = self.state
+        m, p = s.ceiling[trials], s.innovation[trials]
+        c = np.divide(s.imitation[trials], m, out=np.zeros_like(m), where=m > 0)
+        self.imitation_per_m[trials] = c
+        self.entry[trials] = p * m
+        self.keep[trials] = 1.0 - s.discontinuance[trials] - p + c * m
 
-    def step(self, active: FloatArray, count: int | None = None) -> None:
-        """Advance ``active`` by one month, in place (only its first ``count`` trials)."""
-        k = active.size if count is None else count
-        a, m = active[:k], self.state.ceiling[:k]
-        rate, gap = self._rate[:k], self._gap[:k]
-        np.multiply(self.imitation_per_m[:k], a, out=rate)
-        rate += self.state.innovation[:k]
-        np.subtract(m, a, out=gap)
-        rate *= gap
-        a *= self.retention[:k]
-        a += rate
+    def step(self, active: FloatArray, out: FloatArray, count: int) -> None:
+        """Write the month after ``active`` to ``out`` for the first ``count`` trials.
+
+        ``out`` may be ``active`` itself.
+        """
+        a, rate = active[:count], self._rate[:count]
+        np.multiply(self.imitation_per_m[:count], a, out=rate)
+        np.subtract(self.keep[:count], rate, out=rate)
+        rate *= a
+        np.add(rate, self.entry[:count], out=out[:count])
         if self.clip:
-            np.minimum(a, m, out=a)
+            np.minimum(out[:count], self.state.ceiling[:count], out=out[:count])
 
     def stop(self, trials: npt.NDArray[np.intp]) -> None:
         """End use for good: with ``a = p = 0`` the recursion stays at 0."""
         self.state.innovation[trials] = 0.0
+        self.entry[trials] = 0.0
 
 
 def bass_step(active: FloatArray, state: AdoptionState) -> FloatArray:

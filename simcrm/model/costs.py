@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtri
 
-from simcrm.model.parameters import Parameters, Value, column, per_component
+from simcrm.model.parameters import Parameters, Value, per_component
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -28,7 +28,7 @@ class CostDraws:
     Attributes
     ----------
     factors
-        Multiplicative overrun of each component, shape ``(trials, components)``.
+        Multiplicative overrun of each component, shape ``(components, trials)``.
     shock
         The shared project shock ``Z`` (standard normal) that correlates the factors.
     tail
@@ -53,15 +53,20 @@ def draw_costs(params: Parameters, rng: np.random.Generator, quality: FloatArray
     mu, sigma = log_params(
         per_component(params, "overrun.p50", n), per_component(params, "overrun.p90", n)
     )
-    labour = np.array([c.labour for c in components.values()])
-    rho = column(params.value("execution.rho"))
+    labour = np.flatnonzero([c.labour for c in components.values()])
+    rho = params.value("execution.rho")
     shock = rng.standard_normal(n)
-    own = rng.standard_normal((n, len(components)))
-    z = rho * shock[:, None] + np.sqrt(1.0 - np.square(rho)) * own
+    # drawn trial by trial, computed component by component (contiguous rows are fast)
+    log_x = np.ascontiguousarray(rng.standard_normal((n, len(components))).T)
+    log_x *= np.sqrt(1.0 - np.square(rho))
+    log_x += rho * shock  # z = rho Z + sqrt(1 − rho²) eps
     spread = 1.0 - params.value("plan.spread_planning_effect") * quality
-    log_x = mu + sigma * spread[:, None] * z
-    in_tail = rng.random(n) < params.value("execution.tail_probability")
-    pareto = (1.0 - rng.random(n)) ** (-1.0 / np.asarray(params.value("execution.tail_alpha")))
-    tail = np.where(in_tail, pareto, 1.0)
-    log_x[:, labour] += np.log(tail)[:, None]
-    return CostDraws(np.exp(log_x), shock, tail)
+    log_x *= sigma * spread
+    log_x += mu
+    in_tail = np.flatnonzero(rng.random(n) < params.value("execution.tail_probability"))
+    uniform = rng.random(n)
+    alpha = np.broadcast_to(params.value("execution.tail_alpha"), n)
+    tail = np.ones(n)  # the few tail projects only: a power is costly
+    tail[in_tail] = (1.0 - uniform[in_tail]) ** (-1.0 / alpha[in_tail])
+    log_x[np.ix_(labour, in_tail)] += np.log(tail[in_tail])
+    return CostDraws(np.exp(log_x, out=log_x), shock, tail)

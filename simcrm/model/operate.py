@@ -15,7 +15,8 @@ import numpy.typing as npt
 from simcrm.model.adoption import AdoptionState, BassStepper
 from simcrm.model.money import annuity, monthly_factor
 from simcrm.model.parameters import Parameters
-from simcrm.model.reviews import evaluation_noise, review
+from simcrm.model.reviews import ReviewOutcome, ReviewRules, evaluation_noise, review
+from simcrm.scenario import Reviews
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -102,91 +103,106 @@ def operate(
     # operating k months after go-live are then the first count[k] — no masks, and no
     # work on projects past their horizon or never live. Outputs are unsorted at the end.
     months_left = np.where(live, np.maximum(horizon - go_live, 0), 0)
-    order = np.argsort(-months_left, kind="stable")
+    # a stable sort of small integers: numpy's radix sort, not a comparison sort
+    order = np.argsort((horizon - months_left).astype(_sort_key(horizon)), kind="stable")
     left = months_left[order]
     months = int(left[0]) if n else 0
-    count = np.searchsorted(-left, -np.arange(months + 1), side="right")
+    count = np.searchsorted(-left, -np.arange(months + 2), side="right")
     s_go_live = go_live[order]
     s_sigma = sigma[order]
     s_improvement_price = improvement_price[order]
     s_rescue_price = rescue_price[order]
     s_state = AdoptionState(*(np.array(getattr(state, f)[order]) for f in _STATE_FIELDS))
-    s_discount = v ** s_go_live.astype(np.float64)
+    power = v ** np.arange(horizon + 1.0)  # v^k by table: whole months only
+    s_discount = power[np.minimum(s_go_live, horizon)]
+    late = np.flatnonzero(s_go_live > horizon)  # live after the horizon: nothing to discount
+    s_discount[late] = v ** s_go_live[late].astype(np.float64)
+    rules = ReviewRules.of(params, order)
     worth = np.broadcast_to(value_at_full, n)[order]
     worth = np.where(worth > 0, worth, np.inf)
     # cumulative cash after month k, in months of full use: gap = k·slope + spend − used
     # is ≤ 0 exactly when the project has paid back; paid back (or never able) → +inf
     slope = money.running_month[order] / worth
     gap = np.where(np.isfinite(worth) & (left > 0), -cash_at_go_live[order] / worth, np.inf)
+    books = _Books(n, slope, power)
 
     stepper = BassStepper(s_state)
-    active = np.zeros(n)
-    used = np.zeros(n)  # Σ adoption over operating months
-    used_discounted = np.zeros(n)  # Σ v^k · adoption over operating months
+    # adoption of each month of the current window, one row per month
+    rows = np.zeros((min(WINDOW_MONTHS, max(months, 1)), n))
     month_12 = np.zeros(n)
     final = np.zeros(n)
-    extra_pv = np.zeros(n)
     improvements = np.zeros(n, dtype=np.int64)
     improvement_cost = np.zeros(n)
     rescues = np.zeros(n, dtype=np.int64)
     rescued = np.zeros(n, dtype=np.bool_)
-    stop = left.copy()  # last month of operation: the horizon, or abandonment
+    running = np.ones(n, dtype=np.bool_)  # not abandoned
     abandon_after = np.full(n, -1)  # months from go-live at abandonment, -1 if never
     payback = np.full(n, np.nan)
-    tmp = np.empty(n)
+    noise = np.empty(n)
+    draw = np.empty(n)
 
-    for k in range(1, months + 1):
-        m = int(count[k])
-        a = active[:m]
-        stepper.step(active, m)
-        # month k's use counts, even if a review at its end abandons the project
-        if k == 12:
-            month_12[:m] = a
-        used[:m] += a
-        np.multiply(a, v**k, out=tmp[:m])
-        used_discounted[:m] += tmp[:m]
-        ending = slice(int(count[k + 1]) if k < months else 0, m)
-        final[ending] = a[ending]
-        g = gap[:m]
-        g += slope[:m]
-        g -= a
-        if policy.evaluation and k % policy.cycle_months == 0:
+    previous = np.zeros(n)  # adoption before the first month
+    start = 0  # the window holds months start+1 … end
+    while start < months:
+        end = _window_end(start, months, policy)
+        width = end - start
+        first = int(count[start + 1])  # trials operating in the window's first month
+        for j in range(width):
+            k = start + 1 + j
+            m = int(count[k])
+            row = rows[j]
+            stepper.step(previous, row, m)
+            row[m:first] = 0.0  # trials past their horizon use nothing
+            if k == 12:
+                month_12[:m] = row[:m]
+            # month k's use counts, even if a review at its end abandons the project
+            last = int(count[k + 1])
+            final[last:m] = row[last:m]
+            previous = row
+        spent = _NO_SPENDING
+        outcome: ReviewOutcome | None = None
+        m = int(count[end])
+        if policy.evaluation and end % policy.cycle_months == 0:
             # every trial draws, in trial order, whether reviewed or not (same streams)
-            noise = rng.standard_normal(n)[order[:m]] * s_sigma[:m]
-            draw = rng.random(n)[order[:m]]
+            np.take(rng.standard_normal(n), order[:m], out=noise[:m])
+            noise[:m] *= s_sigma[:m]
+            np.take(rng.random(n), order[:m], out=draw[:m])
             outcome = review(
-                params,
-                k // policy.cycle_months,
-                k,
-                stop[:m] >= k,
-                a,
-                noise,
-                draw,
+                policy,
+                rules,
+                end // policy.cycle_months,
+                end,
+                running[:m],
+                previous[:m],
+                noise[:m],
+                draw[:m],
                 rescues[:m],
-                _view(s_state, m),
+                s_state.ceiling,
             )
-            if outcome.improved.any() or outcome.rescued.any():
-                stepper.refresh()  # a ceiling moved
-            spent = s_improvement_price[:m] * outcome.improved
-            improvements[:m] += outcome.improved
-            improvement_cost[:m] += spent
-            spent += s_rescue_price[:m] * outcome.rescue_attempted
-            g += spent / worth[:m]
-            extra_pv[:m] += spent * s_discount[:m] * v**k
-            rescues[:m] += outcome.rescue_attempted
-            rescued[:m] |= outcome.rescued
-            ended = np.flatnonzero(outcome.abandoned)
-            abandon_after[ended] = k
-            stop[ended] = k
-            a[ended] = 0.0
+            stepper.refresh(outcome.raised)
+            better, rescue = outcome.improved, outcome.rescue_attempted
+            improvements[better] += 1
+            improvement_cost[better] += s_improvement_price[better]
+            rescues[rescue] += 1
+            rescued[outcome.rescued] = True
+            trials = np.concatenate((better, rescue))
+            cost = np.concatenate((s_improvement_price[better], s_rescue_price[rescue]))
+            spent = (trials, cost)
+        books.close(rows[:width, :first], start, gap, worth, spent, left, s_go_live, payback)
+        if outcome is not None:
+            books.extra_pv[spent[0]] += spent[1] * s_discount[spent[0]] * power[end]
+            ended = outcome.abandoned
+            abandon_after[ended] = end
+            running[ended] = False
+            previous[ended] = 0.0
             stepper.stop(ended)
-        paid = np.flatnonzero(g <= 0)
-        if paid.size:
-            payback[paid] = s_go_live[paid] + k
-            g[paid] = np.inf
+        start = end
 
     abandoned = abandon_after >= 0
-    pv_running = money.running_month[order] * s_discount * annuity(v, stop.astype(np.float64))
+    stop = np.where(abandoned, abandon_after, left)  # last month of operation
+    pv_running = (
+        money.running_month[order] * s_discount * annuity(v, np.arange(horizon + 1.0))[stop]
+    )
     sorted_out = {
         "adoption_12m": month_12,
         "adoption_final": np.where(abandoned, 0.0, final),
@@ -195,10 +211,10 @@ def operate(
         "rescued": rescued,
         "abandoned": abandoned,
         "abandon_month": np.where(abandoned, s_go_live + abandon_after, np.nan),
-        "pv_costs": pv_running + extra_pv,
-        "pv_benefits": worth_or_zero(worth) * s_discount * used_discounted,
+        "pv_costs": pv_running + books.extra_pv,
+        "pv_benefits": worth_or_zero(worth) * s_discount * books.used_discounted,
         "payback_month": payback,
-        "intangible_score": money.intangible_points[order] * used / horizon,
+        "intangible_score": money.intangible_points[order] * books.used / horizon,
     }
     out: dict[str, Any] = {name: _unsort(values, order) for name, values in sorted_out.items()}
     out["adoption_12m"] = np.where(
@@ -207,12 +223,98 @@ def operate(
     return Operation(**out)
 
 
+WINDOW_MONTHS = 12
+"""Longest run of months whose adoption is kept before it is booked (reviews end one)."""
+
+Spending = tuple[npt.NDArray[np.intp], FloatArray]
+_NO_SPENDING: Spending = (np.zeros(0, dtype=np.intp), np.zeros(0))
+
+
+def _sort_key(horizon: int) -> type[np.unsignedinteger[Any]]:
+    """The smallest unsigned type that holds 0 … horizon."""
+    return np.uint8 if horizon <= np.iinfo(np.uint8).max else np.uint16
+
+
+def _window_end(start: int, months: int, policy: Reviews) -> int:
+    """The month that ends the window after ``start``: the next review, or the longest
+    window, or the last month of operation, whichever comes first."""
+    end = min(start + WINDOW_MONTHS, months)
+    if policy.evaluation:
+        end = min(end, (start // policy.cycle_months + 1) * policy.cycle_months)
+    return end
+
+
+class _Books:
+    """Adoption booked a window of months at a time, and payback found within it.
+
+    Summing a window's rows at once (two matrix–vector products) replaces several passes
+    a month; payback needs month-by-month sums only for the few trials that may have paid
+    back within the window.
+    """
+
+    def __init__(self, n: int, slope: FloatArray, power: FloatArray) -> None:
+        self.power = power  # v^k for k = 0 … horizon
+        self.used = np.zeros(n)  # Σ adoption over operating months
+        self.used_discounted = np.zeros(n)  # Σ v^k · adoption over operating months
+        self.extra_pv = np.zeros(n)  # present value of improvement and rescue spending
+        self.slope = slope
+        self._rise: dict[int, tuple[FloatArray, FloatArray]] = {}
+
+    def rise(self, width: int) -> tuple[FloatArray, FloatArray]:
+        """``width · slope`` and ``min_j j · slope`` (j = 1 … width): the running cost of a
+        window, and the least of it at any month within it."""
+        if width not in self._rise:
+            whole = width * self.slope
+            self._rise[width] = (whole, np.minimum(self.slope, whole))
+        return self._rise[width]
+
+    def close(
+        self,
+        window: FloatArray,
+        start: int,
+        gap: FloatArray,
+        worth: FloatArray,
+        spent: Spending,
+        left: IntArray,
+        go_live: IntArray,
+        payback: FloatArray,
+    ) -> None:
+        """Book a window of months ``start+1 …`` (``window`` is month × trial).
+
+        ``spent`` (trials, amounts) is paid at the end of the window's last month.
+        """
+        width, m = window.shape
+        total = np.ones(width) @ window
+        self.used[:m] += total
+        self.used_discounted[:m] += self.power[start + 1 : start + width + 1] @ window
+        whole, least = self.rise(width)
+        g = gap[:m]
+        # spending only raises the gap: trials whose gap may reach 0 within the window
+        maybe = np.flatnonzero(g + least[:m] - total <= 0.0)
+        before = g[maybe]
+        g += whole[:m]
+        g -= total
+        trials, amounts = spent
+        g[trials] += amounts / worth[trials]
+        if maybe.size == 0:
+            return
+        # the gap month by month, for those trials only (row by row: the arrays are small)
+        path = np.empty((width, maybe.size))
+        path[0] = before + self.slope[maybe] - window[0, maybe]
+        for row in range(1, width - 1):
+            np.add(path[row - 1], self.slope[maybe], out=path[row])
+            path[row] -= window[row, maybe]
+        path[-1] = g[maybe]
+        paid = path <= 0.0
+        paid &= np.arange(start + 1, start + width + 1)[:, None] <= left[maybe]
+        first = np.argmax(paid, axis=0)
+        hit = paid[first, np.arange(maybe.size)]
+        payers = maybe[hit]
+        payback[payers] = go_live[payers] + (start + 1 + first[hit])
+        gap[payers] = np.inf
+
+
 _STATE_FIELDS = ("ceiling", "innovation", "imitation", "discontinuance")
-
-
-def _view(state: AdoptionState, count: int) -> AdoptionState:
-    """The first ``count`` trials of ``state`` (views: updates reach the whole)."""
-    return AdoptionState(*(getattr(state, f)[:count] for f in _STATE_FIELDS))
 
 
 def _unsort(

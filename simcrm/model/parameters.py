@@ -128,18 +128,14 @@ def overridable(scenario: Scenario) -> dict[str, str]:
 
 
 def per_component(params: Parameters, field: str, n: int) -> FloatArray:
-    """A component field for every component: shape ``(components,)``, or
-    ``(trials, components)`` when any component's value is overridden per trial."""
+    """A component field for every component, shaped to broadcast against the
+    component-major ``(components, trials)`` arrays of the model: ``(components, 1)``, or
+    ``(components, trials)`` when any component's value is overridden per trial."""
     paths = [f"components.{name}.{field}" for name in params.scenario.components]
     values = [params.value(path) for path in paths]
     if all(isinstance(v, float) for v in values):
-        return np.array(values)
-    return np.column_stack([np.broadcast_to(v, n) for v in values])
-
-
-def column(value: Value) -> Value:
-    """A per-trial value shaped to broadcast against ``(trials, components)`` arrays."""
-    return value if isinstance(value, float) else value[:, None]
+        return np.array(values)[:, None]
+    return np.vstack([np.broadcast_to(v, n) for v in values])
 
 
 NOT_OVERRIDABLE = frozenset(

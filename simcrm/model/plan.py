@@ -23,13 +23,13 @@ class PlanDraws:
     budget
         Planned implementation budget ``B`` before omissions, per trial.
     shares
-        Budget share of each component, shape ``(components,)``.
+        Budget share of each component, shape ``(components, 1)``.
     planned_months
         Planned duration ``T0`` per trial.
     quality
         Planning quality ``q`` per trial.
     omitted
-        Whether each component was left out of the plan, shape ``(trials, components)``.
+        Whether each component was left out of the plan, shape ``(components, trials)``.
     planned_cost
         ``B × (sum of shares not omitted)`` per trial.
     """
@@ -52,11 +52,13 @@ def draw_plan(params: Parameters, rng: np.random.Generator, n: int) -> PlanDraws
     price = params.value("plan.price_level")
     budget = np.broadcast_to(planned_budget(users, scenario.plan.curve_points(), price), n)
     components = scenario.components
-    shares = np.array([c.share for c in components.values()])
-    overlookable = np.array([c.overlookable for c in components.values()])
+    shares = np.array([c.share for c in components.values()])[:, None]
+    overlookable = np.array([c.overlookable for c in components.values()])[:, None]
     p_omit = per_component(params, "p_omit", n) * overlookable
     planned_months = params.draw("plan.planned_months", rng, n)
     quality = params.draw("plan.planning_quality", rng, n)
-    omitted = rng.random((n, len(components))) < p_omit * (1.0 - quality)[:, None]
-    planned_cost = budget * ((~omitted) @ shares)
+    # drawn trial by trial, computed component by component (contiguous rows are fast)
+    uniform = np.ascontiguousarray(rng.random((n, len(components))).T)
+    omitted = uniform < p_omit * (1.0 - quality)
+    planned_cost = budget * np.sum(shares * ~omitted, axis=0)
     return PlanDraws(budget, shares, planned_months, quality, omitted, planned_cost)

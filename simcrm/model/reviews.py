@@ -7,21 +7,65 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.model.adoption import AdoptionState
 from simcrm.model.parameters import Parameters
+from simcrm.scenario import Reviews
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+Indices = npt.NDArray[np.intp]
+Value = float | FloatArray
 
 
 @dataclass(frozen=True)
 class ReviewOutcome:
-    """What one review decided for each trial (all False where no review took place)."""
+    """What one review decided: positions (into the reviewed arrays) of the trials that…
 
-    improved: BoolArray
-    rescue_attempted: BoolArray
-    rescued: BoolArray
-    abandoned: BoolArray
+    Attributes
+    ----------
+    improved
+        paid for an improvement round;
+    rescue_attempted
+        raised the alarm and paid for a rescue;
+    rescued
+        were rescued (a subset of ``rescue_attempted``);
+    abandoned
+        were abandoned;
+    raised
+        had their ceiling raised (real improvements and rescues).
+    """
+
+    improved: Indices
+    rescue_attempted: Indices
+    rescued: Indices
+    abandoned: Indices
+    raised: Indices
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    """The per-trial review parameters, each a scalar or an array in the reviewed order."""
+
+    abandon_threshold: Value
+    rescue_success: Value
+    improvement_uplift: Value
+    rescue_uplift: Value
+
+    @classmethod
+    def of(cls, params: Parameters, order: Indices | None = None) -> ReviewRules:
+        """The rules of a block's trials, reordered by ``order`` where given per trial."""
+
+        def get(name: str) -> Value:
+            value = params.value(f"reviews.{name}")
+            if isinstance(value, float) or order is None:
+                return value
+            return np.asarray(value)[order]
+
+        return cls(
+            get("abandon_threshold"),
+            get("rescue_success"),
+            get("improvement_uplift"),
+            get("rescue_uplift"),
+        )
 
 
 def evaluation_noise(params: Parameters, quality: FloatArray) -> FloatArray:
@@ -31,7 +75,8 @@ def evaluation_noise(params: Parameters, quality: FloatArray) -> FloatArray:
 
 
 def review(
-    params: Parameters,
+    policy: Reviews,
+    rules: ReviewRules,
     number: int,
     months_live: int,
     reviewed: BoolArray,
@@ -39,9 +84,9 @@ def review(
     noise: FloatArray,
     rescue_draw: FloatArray,
     rescues_used: npt.NDArray[np.int64],
-    state: AdoptionState,
+    ceiling: FloatArray,
 ) -> ReviewOutcome:
-    """Review ``number`` (1, 2, …) of the trials in ``reviewed``, updating ``state``.
+    """Review ``number`` (1, 2, …) of the trials in ``reviewed``, raising ``ceiling`` in place.
 
     The measured adoption is ``a + noise``. Below the abandonment threshold (once
     ``abandon_min_months`` have passed since go-live) the project is rescued if the
@@ -50,18 +95,48 @@ def review(
     1 — else abandoned. Otherwise, measured below the review's target and with
     improvement on, an improvement round is paid for; it closes ``improvement_uplift`` of
     that gap only if the shortfall is real (true adoption below target).
+
+    Alarms and improvements concern few trials, so they are handled by position.
     """
-    policy = params.scenario.reviews
+    n = active.size
     measured = active + noise
     target = policy.targets[min(number, len(policy.targets)) - 1]
-    alarm = reviewed & (measured < params.value("reviews.abandon_threshold"))
-    alarm &= months_live >= policy.abandon_min_months
-    can_rescue = alarm & (rescues_used < policy.max_rescues) & policy.rescue
-    rescued = can_rescue & (rescue_draw < params.value("reviews.rescue_success"))
-    abandoned = alarm & ~rescued
-    improved = reviewed & ~alarm & (measured < target) & policy.improvement
-    real = improved & (active < target)
-    gap = 1.0 - state.ceiling
-    state.ceiling += np.where(real, params.value("reviews.improvement_uplift") * gap, 0.0)
-    state.ceiling += np.where(rescued, params.value("reviews.rescue_uplift") * gap, 0.0)
-    return ReviewOutcome(improved, can_rescue, rescued, abandoned)
+    none = np.zeros(0, dtype=np.intp)
+    alarm, rescue_attempted, rescued, abandoned = none, none, none, none
+    if months_live >= policy.abandon_min_months:
+        low = np.less(measured, _head(rules.abandon_threshold, n))
+        low &= reviewed
+        alarm = np.flatnonzero(low)
+        if policy.rescue:
+            rescue_attempted = alarm[rescues_used[alarm] < policy.max_rescues]
+            lucky = rescue_draw[rescue_attempted] < _at(rules.rescue_success, rescue_attempted)
+            rescued = rescue_attempted[lucky]
+        abandoned = np.setdiff1d(alarm, rescued, assume_unique=True)
+    improved = none
+    if policy.improvement:
+        short = np.less(measured, target)
+        short &= reviewed
+        short[alarm] = False
+        improved = np.flatnonzero(short)
+    real = improved[active[improved] < target]
+    _close_gap(ceiling, real, _at(rules.improvement_uplift, real))
+    _close_gap(ceiling, rescued, _at(rules.rescue_uplift, rescued))
+    return ReviewOutcome(
+        improved, rescue_attempted, rescued, abandoned, np.concatenate((real, rescued))
+    )
+
+
+def _close_gap(ceiling: FloatArray, trials: Indices, uplift: Value) -> None:
+    """Close ``uplift`` of the gap between the ceiling and 1 for ``trials``."""
+    if trials.size:
+        ceiling[trials] += uplift * (1.0 - ceiling[trials])
+
+
+def _head(value: Value, n: int) -> Value:
+    """The first ``n`` per-trial values (a scalar stays a scalar)."""
+    return value if isinstance(value, float) else value[:n]
+
+
+def _at(value: Value, trials: Indices) -> Value:
+    """The values of ``trials`` (a scalar stays a scalar)."""
+    return value if isinstance(value, float) else value[trials]

@@ -33,5 +33,7 @@ def draw_base_months(
     z = rho * shock + np.sqrt(1.0 - np.square(rho)) * own
     spread = 1.0 - params.value("plan.spread_planning_effect") * quality
     factor = np.exp(mu + sigma * spread * z)
-    factor *= tail ** params.value("execution.tail_schedule_exponent")
+    in_tail = np.flatnonzero(tail != 1.0)  # 1 ** e = 1: the power only where it acts
+    exponent = np.broadcast_to(params.value("execution.tail_schedule_exponent"), tail.size)
+    factor[in_tail] *= tail[in_tail] ** exponent[in_tail]
     return planned_months * factor

@@ -109,12 +109,12 @@ def simulate_block(
         cap,
     )
     actual_months = scope.end_months if cap is None else np.minimum(scope.end_months, cap)
-    component_cost = plan.budget[:, None] * plan.shares * costs.factors
-    full_cost = component_cost.sum(axis=1) + plan.budget * scope.scope_growth
+    component_cost = plan.budget * plan.shares * costs.factors
+    full_cost = component_cost.sum(axis=0) + plan.budget * scope.scope_growth
     # a project cut at the cap has paid for the months it ran, at its planned pace
     spent = np.minimum(1.0, actual_months / scope.end_months)
     actual_cost = full_cost * spent
-    omitted_cost = (component_cost * plan.omitted).sum(axis=1) * spent
+    omitted_cost = (component_cost * plan.omitted).sum(axis=0) * spent
 
     horizon = scenario.simulation.horizon_months
     live = ~scope.abandoned
