@@ -95,14 +95,15 @@ def grow_scope(
         ``max_execution_months``, or None for no cap.
     """
     n = len(base_months)
-    limit = np.broadcast_to(np.inf if cap is None else cap, n)
-    approve = np.broadcast_to(p_approve, n)
     requests = np.zeros(n, dtype=np.int64)
     growth = np.zeros(n)
     abandoned = np.zeros(n, dtype=np.bool_)
-    # the state of the trials still generating requests, compacted as they finish
+    # the state of the trials still generating requests, compacted as they finish;
+    # whole-run settings stay scalars
     idx = np.flatnonzero(rate > 0)
-    lam, p, t0, lim = rate[idx], approve[idx], planned_months[idx], limit[idx]
+    lam, t0 = rate[idx], planned_months[idx]
+    p = p_approve if np.ndim(p_approve) == 0 else np.asarray(p_approve)[idx]
+    lim = np.inf if cap is None else cap if np.ndim(cap) == 0 else np.asarray(cap)[idx]
     start = np.zeros(idx.size)
     end = base_months[idx]
     req = np.zeros(idx.size, dtype=np.int64)
@@ -110,24 +111,30 @@ def grow_scope(
     for _ in range(MAX_GENERATIONS):
         if idx.size == 0:
             break
-        arrivals = rng.poisson(lam * (np.minimum(end, lim) - start))
+        exposure = end - start if cap is None else np.minimum(end, lim) - start
+        arrivals = rng.poisson(lam * exposure)
         approved = rng.binomial(arrivals, p)
         effects = effect.sample(rng, int(approved.sum()))
-        added = np.bincount(
-            np.repeat(np.arange(idx.size), approved), weights=effects, minlength=idx.size
-        )
+        some = np.flatnonzero(approved)
+        added = np.bincount(np.repeat(some, approved[some]), weights=effects, minlength=idx.size)
         req += arrivals
         grown += added
-        cut = end > lim
-        go_on = ~cut & (added > 0)
-        done = ~go_on
-        requests[idx[done]] = req[done]
-        growth[idx[done]] = grown[done]
-        abandoned[idx[cut]] = True
-        start, end = end[go_on], end[go_on] + t0[go_on] * added[go_on]
-        idx, lam, p, t0, lim = idx[go_on], lam[go_on], p[go_on], t0[go_on], lim[go_on]
-        req, grown = req[go_on], grown[go_on]
+        requests[idx] = req  # final once a trial stops
+        growth[idx] = grown
+        going_on = added > 0
+        if cap is not None:
+            cut = end > lim
+            abandoned[idx[cut]] = True
+            going_on &= ~cut
+        keep = np.flatnonzero(going_on)
+        idx, lam, t0, req, grown = idx[keep], lam[keep], t0[keep], req[keep], grown[keep]
+        start, end = end[keep], end[keep] + t0 * added[keep]
+        if np.ndim(p):
+            p = p[keep]
+        if np.ndim(lim):
+            lim = lim[keep]
     else:
         raise SimcrmError(f"scope creep did not settle within {MAX_GENERATIONS} generations")
-    abandoned |= base_months > limit
+    if cap is not None:
+        abandoned |= base_months > cap
     return ScopeResult(requests, growth, base_months + planned_months * growth, abandoned)
