@@ -102,8 +102,8 @@ def grow_scope(
     # whole-run settings stay scalars
     idx = np.flatnonzero(rate > 0)
     lam, t0 = rate[idx], planned_months[idx]
-    p = p_approve if np.ndim(p_approve) == 0 else np.asarray(p_approve)[idx]
-    lim = np.inf if cap is None else cap if np.ndim(cap) == 0 else np.asarray(cap)[idx]
+    p = p_approve[idx] if isinstance(p_approve, np.ndarray) else float(p_approve)
+    lim = cap[idx] if isinstance(cap, np.ndarray) else np.inf if cap is None else float(cap)
     start = np.zeros(idx.size)
     end = base_months[idx]
     req = np.zeros(idx.size, dtype=np.int64)
@@ -129,9 +129,9 @@ def grow_scope(
         keep = np.flatnonzero(going_on)
         idx, lam, t0, req, grown = idx[keep], lam[keep], t0[keep], req[keep], grown[keep]
         start, end = end[keep], end[keep] + t0 * added[keep]
-        if np.ndim(p):
+        if isinstance(p, np.ndarray):
             p = p[keep]
-        if np.ndim(lim):
+        if isinstance(lim, np.ndarray):
             lim = lim[keep]
     else:
         raise SimcrmError(f"scope creep did not settle within {MAX_GENERATIONS} generations")
