@@ -13,7 +13,7 @@ from simcrm.scenario import Scenario
 from simcrm.scenario_io import load_scenario
 from simcrm.summary import summarize
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "InputError",

@@ -9,6 +9,16 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+LOOP_REL = 2e-6
+"""Relative precision of the outputs of the monthly adoption loop, which runs in float32
+(``simcrm.model.operate.LOOP_DTYPE``): ~6e-8 rounding a step, and at most ~5e-7 measured
+against a float64 loop (``tests/test_precision.py``). Float64 hand calculations of
+adoption, benefits and intangible score are met to this; npv and roi, differences of
+benefits and costs, to ``LOOP_REL`` times the benefits."""
+
+LOOP_COLUMNS = ("adoption_12m", "adoption_final", "pv_benefits", "intangible_score")
+"""Outputs computed from the loop's adoption shares (npv and roi through pv_benefits)."""
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 
 MINIMAL: dict[str, Any] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -10,6 +11,8 @@ import numpy.typing as npt
 from simcrm.model.parameters import Parameters
 
 FloatArray = npt.NDArray[np.float64]
+Shares = npt.NDArray[np.floating[Any]]
+"""Adoption shares in the stepper's floating type."""
 
 
 @dataclass
@@ -61,18 +64,27 @@ class BassStepper:
     instead of six. The terms are never negative for valid parameters (``p, qb ≥ 0``,
     ``0 ≤ a ≤ m``, ``δ ≤ 1``), so only the upper clip ``a ≤ m`` is needed, and only when
     some ``p + qb > 1``. Call :meth:`refresh` after ceilings change.
+
+    Parameters
+    ----------
+    state
+        The adoption parameters (float64; reviews raise the ceilings).
+    dtype
+        Floating type of the adoption shares stepped (``P``, ``c``, ``R`` are computed in
+        float64 and stored in it).
     """
 
-    def __init__(self, state: AdoptionState) -> None:
+    def __init__(self, state: AdoptionState, dtype: type[np.floating[Any]] = np.float64) -> None:
         self.state = state
         n = state.ceiling.size
-        self.entry = np.empty(n)  # P = p m
-        self.imitation_per_m = np.empty(n)  # c = qb / m (0 where m = 0)
-        self.keep = np.empty(n)  # R = 1 − δ − p + c m
+        self.entry = np.empty(n, dtype)  # P = p m
+        self.imitation_per_m = np.empty(n, dtype)  # c = qb / m (0 where m = 0)
+        self.keep = np.empty(n, dtype)  # R = 1 − δ − p + c m
+        self.ceiling = np.empty(n, dtype)
         # a ≤ m stays true without clipping when p + qb ≤ 1 (the step is then a convex
         # combination of a(1 − δ) ≤ a and m)
         self.clip = bool(np.any(state.innovation + state.imitation > 1.0))
-        self._rate = np.empty(n)
+        self._rate = np.empty(n, dtype)
         self.refresh()
 
     def refresh(self, trials: npt.NDArray[np.intp] | slice = _ALL) -> None:
@@ -83,11 +95,12 @@ class BassStepper:
         self.imitation_per_m[trials] = c
         self.entry[trials] = p * m
         self.keep[trials] = 1.0 - s.discontinuance[trials] - p + c * m
+        self.ceiling[trials] = m
 
-    def step(self, active: FloatArray, out: FloatArray, count: int) -> None:
+    def step(self, active: Shares, out: Shares, count: int) -> None:
         """Write the month after ``active`` to ``out`` for the first ``count`` trials.
 
-        ``out`` may be ``active`` itself.
+        ``out`` may be ``active`` itself; both have the stepper's dtype.
         """
         a, rate = active[:count], self._rate[:count]
         np.multiply(self.imitation_per_m[:count], a, out=rate)
@@ -95,7 +108,7 @@ class BassStepper:
         rate *= a
         np.add(rate, self.entry[:count], out=out[:count])
         if self.clip:
-            np.minimum(out[:count], self.state.ceiling[:count], out=out[:count])
+            np.minimum(out[:count], self.ceiling[:count], out=out[:count])
 
     def stop(self, trials: npt.NDArray[np.intp]) -> None:
         """End use for good: with ``a = p = 0`` the recursion stays at 0."""

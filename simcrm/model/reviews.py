@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -80,7 +81,7 @@ def review(
     number: int,
     months_live: int,
     reviewed: BoolArray,
-    active: FloatArray,
+    active: npt.NDArray[np.floating[Any]],
     noise: FloatArray,
     rescue_draw: FloatArray,
     rescues_used: npt.NDArray[np.int64],
