@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Any, Literal, Self
 
 import numpy as np
@@ -109,7 +110,10 @@ class Beta(_Base):
         return stats.beta, (self.a, self.b, self.low, self.high - self.low)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return self.low + (self.high - self.low) * rng.beta(self.a, self.b, size)
+        x = rng.beta(self.a, self.b, size)
+        if (self.low, self.high) == (0.0, 1.0):
+            return x  # the standard beta: no need to rescale
+        return self.low + (self.high - self.low) * x
 
 
 class Pert(_ThreePoint):
@@ -228,19 +232,23 @@ class LogNormal(_Base):
 
     def log_sigma(self) -> float:
         """Standard deviation of the log: given, or solved from the two percentiles."""
-        if self.sigma is not None:
-            return self.sigma
-        (q1, x1), (q2, x2) = self._percentiles()
-        dz = special.ndtri(q2 / 100) - special.ndtri(q1 / 100)
-        return float((math.log(x2) - math.log(x1)) / dz)
+        return self._log_params[1]
 
     def log_mu(self) -> float:
         """Mean of the log (log of the median): given, or solved from the two percentiles."""
-        if self.mu is not None:
-            return self.mu
+        return self._log_params[0]
+
+    @cached_property
+    def _log_params(self) -> tuple[float, float]:
+        """``(mu, sigma)``, solved once (the model is frozen; samplers ask every block)."""
+        if self.mu is not None and self.sigma is not None:
+            return self.mu, self.sigma
+        (q1, x1), (q2, x2) = self._percentiles()
+        dz = special.ndtri(q2 / 100) - special.ndtri(q1 / 100)
+        sigma = float((math.log(x2) - math.log(x1)) / dz)
         # Anchor on the percentile nearer the median (exact when it is p50).
         q, x = min(self._percentiles(), key=lambda qx: abs(qx[0] - 50))
-        return float(math.log(x) - self.log_sigma() * special.ndtri(q / 100))
+        return float(math.log(x) - sigma * special.ndtri(q / 100)), sigma
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         return stats.lognorm, (self.log_sigma(), 0.0, math.exp(self.log_mu()))

@@ -110,8 +110,6 @@ def operate(
     count = np.searchsorted(-left, -np.arange(months + 2), side="right")
     s_go_live = go_live[order]
     s_sigma = sigma[order]
-    s_improvement_price = improvement_price[order]
-    s_rescue_price = rescue_price[order]
     s_state = AdoptionState(*(np.array(getattr(state, f)[order]) for f in _STATE_FIELDS))
     power = v ** np.arange(horizon + 1.0)  # v^k by table: whole months only
     s_discount = power[np.minimum(s_go_live, horizon)]
@@ -128,7 +126,7 @@ def operate(
 
     stepper = BassStepper(s_state, LOOP_DTYPE)
     # adoption of each month of the current window, one row per month
-    rows = np.zeros((min(WINDOW_MONTHS, max(months, 1)), n), LOOP_DTYPE)
+    rows = np.empty((min(WINDOW_MONTHS, max(months, 1)), n), LOOP_DTYPE)
     month_12 = np.zeros(n)
     final = np.zeros(n)
     improvements = np.zeros(n, dtype=np.int64)
@@ -138,8 +136,6 @@ def operate(
     running = np.ones(n, dtype=np.bool_)  # not abandoned
     abandon_after = np.full(n, -1)  # months from go-live at abandonment, -1 if never
     payback = np.full(n, np.nan)
-    noise = np.empty(n)
-    draw = np.empty(n)
 
     previous = np.zeros(n, LOOP_DTYPE)  # adoption before the first month
     start = 0  # the window holds months start+1 … end
@@ -164,9 +160,10 @@ def operate(
         m = int(count[end])
         if policy.evaluation and end % policy.cycle_months == 0:
             # every trial draws, in trial order, whether reviewed or not (same streams)
-            np.take(rng.standard_normal(n), order[:m], out=noise[:m])
-            noise[:m] *= s_sigma[:m]
-            np.take(rng.random(n), order[:m], out=draw[:m])
+            reviewed = order[:m]
+            noise = rng.standard_normal(n)[reviewed]
+            noise *= s_sigma[:m]
+            draw = rng.random(n)[reviewed]
             outcome = review(
                 policy,
                 rules,
@@ -174,19 +171,20 @@ def operate(
                 end,
                 running[:m],
                 previous[:m],
-                noise[:m],
-                draw[:m],
+                noise,
+                draw,
                 rescues[:m],
                 s_state.ceiling,
             )
             stepper.refresh(outcome.raised)
             better, rescue = outcome.improved, outcome.rescue_attempted
             improvements[better] += 1
-            improvement_cost[better] += s_improvement_price[better]
+            better_price = improvement_price[order[better]]
+            improvement_cost[better] += better_price
             rescues[rescue] += 1
             rescued[outcome.rescued] = True
             trials = np.concatenate((better, rescue))
-            cost = np.concatenate((s_improvement_price[better], s_rescue_price[rescue]))
+            cost = np.concatenate((better_price, rescue_price[order[rescue]]))
             spent = (trials, cost)
         books.close(rows[:width, :first], start, gap, worth, spent, left, s_go_live, payback)
         if outcome is not None:
@@ -217,7 +215,9 @@ def operate(
         "payback_month": payback,
         "intangible_score": money.intangible_points[order] * books.used / horizon,
     }
-    out: dict[str, Any] = {name: _unsort(values, order) for name, values in sorted_out.items()}
+    rank = np.empty(n, dtype=np.intp)  # where each trial sits in the sorted order
+    rank[order] = np.arange(n)
+    out: dict[str, Any] = {name: values[rank] for name, values in sorted_out.items()}
     out["adoption_12m"] = np.where(
         live & (go_live + 12 <= horizon), out["adoption_12m"], np.where(live, np.nan, 0.0)
     )
@@ -264,13 +264,15 @@ class _Books:
     """
 
     def __init__(self, n: int, slope: FloatArray, power: FloatArray) -> None:
-        self.power = power.astype(LOOP_DTYPE)  # v^k for k = 0 … horizon
-        self.ones = np.ones(WINDOW_MONTHS, LOOP_DTYPE)
+        # weights of a window's months: 1 (use) and v^k (discounted use), k = 0 … horizon
+        self.weights = np.vstack([np.ones_like(power), power]).astype(LOOP_DTYPE)
         self.used = np.zeros(n)  # Σ adoption over operating months
         self.used_discounted = np.zeros(n)  # Σ v^k · adoption over operating months
         self.extra_pv = np.zeros(n)  # present value of improvement and rescue spending
         self.slope = slope
         self._rise: dict[int, tuple[FloatArray, FloatArray]] = {}
+        self._reach = np.empty(n)
+        self._maybe = np.empty(n, dtype=np.bool_)
 
     def rise(self, width: int) -> tuple[FloatArray, FloatArray]:
         """``width · slope`` and ``min_j j · slope`` (j = 1 … width): the running cost of a
@@ -296,13 +298,15 @@ class _Books:
         ``spent`` (trials, amounts) is paid at the end of the window's last month.
         """
         width, m = window.shape
-        total = (self.ones[:width] @ window).astype(np.float64)
+        sums = self.weights[:, start + 1 : start + width + 1] @ window  # one pass over it
+        total = sums[0].astype(np.float64)
         self.used[:m] += total
-        self.used_discounted[:m] += self.power[start + 1 : start + width + 1] @ window
+        self.used_discounted[:m] += sums[1]
         whole, least = self.rise(width)
         g = gap[:m]
         # spending only raises the gap: trials whose gap may reach 0 within the window
-        maybe = np.flatnonzero(g + least[:m] - total <= 0.0)
+        reach = np.add(g, least[:m], out=self._reach[:m])
+        maybe = np.flatnonzero(np.less_equal(reach, total, out=self._maybe[:m]))
         before = g[maybe]
         g += whole[:m]
         g -= total
@@ -311,31 +315,29 @@ class _Books:
         if maybe.size == 0:
             return
         # the gap month by month, for those trials only (row by row: the arrays are small)
+        slope = self.slope[maybe]
         path = np.empty((width, maybe.size))
-        path[0] = before + self.slope[maybe] - window[0, maybe]
+        np.add(before, slope, out=path[0])
+        path[0] -= window[0, maybe]
         for row in range(1, width - 1):
-            np.add(path[row - 1], self.slope[maybe], out=path[row])
+            np.add(path[row - 1], slope, out=path[row])
             path[row] -= window[row, maybe]
         path[-1] = g[maybe]
         paid = path <= 0.0
-        paid &= np.arange(start + 1, start + width + 1)[:, None] <= left[maybe]
-        first = np.argmax(paid, axis=0)
-        hit = paid[first, np.arange(maybe.size)]
+        end = start + width
+        short = np.flatnonzero(left[maybe] < end)  # operation ends within the window
+        if short.size:
+            paid[:, short] &= np.arange(start + 1, end + 1)[:, None] <= left[maybe[short]]
+        first = np.full(maybe.size, width)  # the first month at or below 0, if any
+        for row in range(width - 1, -1, -1):
+            first[paid[row]] = row
+        hit = first < width
         payers = maybe[hit]
         payback[payers] = go_live[payers] + (start + 1 + first[hit])
         gap[payers] = np.inf
 
 
 _STATE_FIELDS = ("ceiling", "innovation", "imitation", "discontinuance")
-
-
-def _unsort(
-    values: npt.NDArray[np.generic], order: npt.NDArray[np.intp]
-) -> npt.NDArray[np.generic]:
-    """Values computed in ``order`` back in trial order."""
-    out = np.empty_like(values)
-    out[order] = values
-    return out
 
 
 def worth_or_zero(worth: FloatArray) -> FloatArray:

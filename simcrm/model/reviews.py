@@ -108,11 +108,14 @@ def review(
         low = np.less(measured, _head(rules.abandon_threshold, n))
         low &= reviewed
         alarm = np.flatnonzero(low)
+        saved = np.zeros(alarm.size, dtype=np.bool_)
         if policy.rescue:
-            rescue_attempted = alarm[rescues_used[alarm] < policy.max_rescues]
+            attempt = np.flatnonzero(rescues_used[alarm] < policy.max_rescues)
+            rescue_attempted = alarm[attempt]
             lucky = rescue_draw[rescue_attempted] < _at(rules.rescue_success, rescue_attempted)
-            rescued = rescue_attempted[lucky]
-        abandoned = np.setdiff1d(alarm, rescued, assume_unique=True)
+            saved[attempt[lucky]] = True
+            rescued = alarm[saved]
+        abandoned = alarm[~saved]
     improved = none
     if policy.improvement:
         short = np.less(measured, target)
