@@ -42,6 +42,47 @@ class ReviewOutcome:
     raised: Indices
 
 
+class ReviewRecord:
+    """What the reviews did to each trial so far (positions in the reviewed order).
+
+    Parameters
+    ----------
+    order
+        Trial of each position.
+    improvement_price, rescue_price
+        What an improvement round and a rescue cost, per trial (in trial order).
+    """
+
+    def __init__(
+        self, order: Indices, improvement_price: FloatArray, rescue_price: FloatArray
+    ) -> None:
+        n = order.size
+        self.order, self.improvement_price, self.rescue_price = (
+            order,
+            improvement_price,
+            rescue_price,
+        )
+        self.improvements = np.zeros(n, dtype=np.int64)
+        self.improvement_cost = np.zeros(n)
+        self.rescues = np.zeros(n, dtype=np.int64)
+        self.rescued = np.zeros(n, dtype=np.bool_)
+        self.running = np.ones(n, dtype=np.bool_)  # not abandoned
+        self.abandon_after = np.full(n, -1)  # months from go-live at abandonment, or -1
+
+    def add(self, outcome: ReviewOutcome, month: int) -> tuple[Indices, FloatArray]:
+        """Record a review held ``month`` months after go-live; return who pays what."""
+        better, rescue = outcome.improved, outcome.rescue_attempted
+        paid = self.improvement_price[self.order[better]]
+        self.improvements[better] += 1
+        self.improvement_cost[better] += paid
+        self.rescues[rescue] += 1
+        self.rescued[outcome.rescued] = True
+        self.abandon_after[outcome.abandoned] = month
+        self.running[outcome.abandoned] = False
+        rescue_paid = self.rescue_price[self.order[rescue]]
+        return np.concatenate((better, rescue)), np.concatenate((paid, rescue_paid))
+
+
 @dataclass(frozen=True)
 class ReviewRules:
     """The per-trial review parameters, each a scalar or an array in the reviewed order."""

@@ -1,0 +1,133 @@
+"""Book adoption a window of months at a time: use, its present value, and payback.
+
+The monthly loop (:mod:`simcrm.model.operate`) keeps the adoption of each month of a
+window (up to the next review) as one row; :class:`Ledger` books the window at once and
+finds, for the few trials whose cumulative cash may have turned positive within it, the
+month it did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from simcrm.model.adoption import Shares
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+Spending = tuple[npt.NDArray[np.intp], FloatArray]
+"""Trials (positions in the sorted order) and the amounts they pay."""
+
+NO_SPENDING: Spending = (np.zeros(0, dtype=np.intp), np.zeros(0))
+
+
+class Ledger:
+    """Use, discounted use and spending of each trial, and its payback month.
+
+    Cash is counted in months of full use: after month ``k`` the gap ``k · slope + spent
+    − used`` (running cost, improvement and rescue spending, minus use) is ≤ 0 exactly
+    when the project has paid back. Paid back, or never able to, the gap is +inf.
+
+    Parameters
+    ----------
+    gap
+        The gap at go-live: the implementation cost in months of full use (+inf for
+        trials that cannot pay back).
+    slope
+        Running cost of a month, in months of full use.
+    worth
+        Value of a month of full use (+inf where nothing is worth anything).
+    power
+        ``v^k`` for ``k = 0 … horizon``.
+    left, go_live
+        Months of operation, and the go-live month, of each trial.
+    dtype
+        Floating type of the adoption windows booked.
+    """
+
+    def __init__(
+        self,
+        gap: FloatArray,
+        slope: FloatArray,
+        worth: FloatArray,
+        power: FloatArray,
+        left: IntArray,
+        go_live: IntArray,
+        dtype: type[np.floating[Any]],
+    ) -> None:
+        n = gap.size
+        self.gap, self.slope, self.worth, self.left, self.go_live = gap, slope, worth, left, go_live
+        self.power = power
+        # weights of a window's months: 1 (use) and v^k (discounted use)
+        self.weights = np.vstack([np.ones_like(power), power]).astype(dtype)
+        self.used = np.zeros(n)  # Σ adoption over operating months
+        self.used_discounted = np.zeros(n)  # Σ v^k · adoption over operating months
+        self.spent_pv = np.zeros(n)  # present value of improvement and rescue spending
+        self.payback = np.full(n, np.nan)  # month of payback, NaN if never
+        self._rise: dict[int, tuple[FloatArray, FloatArray]] = {}
+        self._reach = np.empty(n)
+        self._maybe = np.empty(n, dtype=np.bool_)
+
+    def rise(self, width: int) -> tuple[FloatArray, FloatArray]:
+        """``width · slope`` and ``min_j j · slope`` (j = 1 … width): the running cost of a
+        window, and the least of it at any month within it."""
+        if width not in self._rise:
+            whole = width * self.slope
+            self._rise[width] = (whole, np.minimum(self.slope, whole))
+        return self._rise[width]
+
+    def book(self, window: Shares, start: int, spent: Spending, discount: FloatArray) -> None:
+        """Book months ``start+1 …`` (``window`` is month × trial, the first trials).
+
+        ``spent`` is paid at the end of the window's last month; ``discount`` is ``v``
+        to the power of each trial's go-live month.
+        """
+        width, m = window.shape
+        sums = self.weights[:, start + 1 : start + width + 1] @ window  # one pass over it
+        total = sums[0].astype(np.float64)
+        self.used[:m] += total
+        self.used_discounted[:m] += sums[1]
+        trials, amounts = spent
+        self.spent_pv[trials] += amounts * discount[trials] * self.power[start + width]
+        whole, least = self.rise(width)
+        g = self.gap[:m]
+        # spending only raises the gap: trials whose gap may reach 0 within the window
+        reach = np.add(g, least[:m], out=self._reach[:m])
+        maybe = np.flatnonzero(np.less_equal(reach, total, out=self._maybe[:m]))
+        before = g[maybe]
+        g += whole[:m]
+        g -= total
+        g[trials] += amounts / self.worth[trials]
+        if maybe.size:
+            self._find_payback(window, start, maybe, before)
+
+    def _find_payback(
+        self, window: Shares, start: int, maybe: npt.NDArray[np.intp], before: FloatArray
+    ) -> None:
+        """The gap month by month for the trials ``maybe`` (their gap ``before`` the
+        window), row by row since the arrays are small; payers get their month."""
+        width = window.shape[0]
+        slope = self.slope[maybe]
+        path = np.empty((width, maybe.size))
+        np.add(before, slope, out=path[0])
+        path[0] -= window[0, maybe]
+        for row in range(1, width - 1):
+            np.add(path[row - 1], slope, out=path[row])
+            path[row] -= window[row, maybe]
+        path[-1] = self.gap[maybe]  # the last month, with its spending
+        paid = path <= 0.0
+        end = start + width
+        left = self.left[maybe]
+        short = np.flatnonzero(left < end)  # operation ends within the window
+        if short.size:
+            paid[:, short] &= np.arange(start + 1, end + 1)[:, None] <= left[short]
+        first = np.full(maybe.size, width)  # the first month at or below 0, if any
+        for row in range(width - 1, -1, -1):
+            first[paid[row]] = row
+        hit = first < width
+        payers = maybe[hit]
+        self.payback[payers] = self.go_live[payers] + (start + 1 + first[hit])
+        self.gap[payers] = np.inf
