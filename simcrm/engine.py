@@ -75,12 +75,7 @@ def check_seed(seed: int) -> None:
 
 def simulate_chunk(scenario: Scenario, seed: int, trials: int, chunk: Chunk) -> pa.Table:
     """Simulate the blocks of one chunk into an Arrow table (rows in trial order)."""
-    parts = [
-        simulate_block(scenario, seed, k, n)
-        for k, n in block_sizes(trials, chunk.first, chunk.stop)
-    ]
-    names = list(parts[0])
-    return pa.table({name: np.concatenate([p[name] for p in parts]) for name in names})
+    return pa.table(simulate_blocks(scenario, seed, trials, chunk.first, chunk.stop))
 
 
 def simulate(
@@ -104,6 +99,26 @@ def simulate(
     s = scenario.simulation.seed if seed is None else seed
     check_seed(s)
     check_trials(n)
-    blocks = [simulate_block(scenario, s, k, size) for k, size in block_sizes(n, 0, block_count(n))]
-    columns = {name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]}
+    columns = simulate_blocks(scenario, s, n, 0, block_count(n))
     return pd.DataFrame(columns, copy=False)  # no consolidation into 2-D blocks: 0.1 s per 1e6
+
+
+def simulate_blocks(
+    scenario: Scenario, seed: int, trials: int, first: int, stop: int
+) -> dict[str, np.ndarray]:
+    """The columns of blocks ``first`` to ``stop - 1`` of a run, in trial order.
+
+    Each block is copied into the columns as soon as it is done, so the next block reuses
+    its memory while it is still in cache.
+    """
+    columns: dict[str, np.ndarray] = {}
+    offset = 0
+    for k, size in block_sizes(trials, first, stop):
+        block = simulate_block(scenario, seed, k, size)
+        if not columns:
+            rows = sum(n for _, n in block_sizes(trials, first, stop))
+            columns = {name: np.empty(rows, dtype=v.dtype) for name, v in block.items()}
+        for name, values in block.items():
+            columns[name][offset : offset + size] = values
+        offset += size
+    return columns

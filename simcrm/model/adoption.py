@@ -111,9 +111,11 @@ class BassStepper:
             np.minimum(out[:count], self.ceiling[:count], out=out[:count])
 
     def stop(self, trials: npt.NDArray[np.intp]) -> None:
-        """End use for good: with ``a = p = 0`` the recursion stays at 0."""
+        """End use for good from the next step on: with ``P = R = c = 0`` it gives 0."""
         self.state.innovation[trials] = 0.0
         self.entry[trials] = 0.0
+        self.keep[trials] = 0.0
+        self.imitation_per_m[trials] = 0.0
 
 
 def bass_step(active: FloatArray, state: AdoptionState) -> FloatArray:

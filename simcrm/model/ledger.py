@@ -1,7 +1,7 @@
 """Book adoption a window of months at a time: use, its present value, and payback.
 
 The monthly loop (:mod:`simcrm.model.operate`) keeps the adoption of each month of a
-window (up to the next review) as one row; :class:`Ledger` books the window at once and
+window as one row; :class:`Ledger` books the window at once and
 finds, for the few trials whose cumulative cash may have turned positive within it, the
 month it did.
 """
@@ -18,10 +18,9 @@ from simcrm.model.adoption import Shares
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-Spending = tuple[npt.NDArray[np.intp], FloatArray]
-"""Trials (positions in the sorted order) and the amounts they pay."""
-
-NO_SPENDING: Spending = (np.zeros(0, dtype=np.intp), np.zeros(0))
+Spending = tuple[int, npt.NDArray[np.intp], FloatArray]
+"""Spending at the end of one month of a window: its row, the trials (positions in the
+sorted order) and the amounts they pay."""
 
 
 class Ledger:
@@ -79,10 +78,12 @@ class Ledger:
             self._rise[width] = (whole, np.minimum(self.slope, whole))
         return self._rise[width]
 
-    def book(self, window: Shares, start: int, spent: Spending, discount: FloatArray) -> None:
+    def book(
+        self, window: Shares, start: int, spending: list[Spending], discount: FloatArray
+    ) -> None:
         """Book months ``start+1 …`` (``window`` is month × trial, the first trials).
 
-        ``spent`` is paid at the end of the window's last month; ``discount`` is ``v``
+        ``spending`` is paid at the end of the months of its rows; ``discount`` is ``v``
         to the power of each trial's go-live month.
         """
         width, m = window.shape
@@ -90,8 +91,6 @@ class Ledger:
         total = sums[0].astype(np.float64)
         self.used[:m] += total
         self.used_discounted[:m] += sums[1]
-        trials, amounts = spent
-        self.spent_pv[trials] += amounts * discount[trials] * self.power[start + width]
         whole, least = self.rise(width)
         g = self.gap[:m]
         # spending only raises the gap: trials whose gap may reach 0 within the window
@@ -100,12 +99,19 @@ class Ledger:
         before = g[maybe]
         g += whole[:m]
         g -= total
-        g[trials] += amounts / self.worth[trials]
+        for row, trials, amounts in spending:
+            self.spent_pv[trials] += amounts * discount[trials] * self.power[start + row + 1]
+            g[trials] += amounts / self.worth[trials]
         if maybe.size:
-            self._find_payback(window, start, maybe, before)
+            self._find_payback(window, start, maybe, before, spending)
 
     def _find_payback(
-        self, window: Shares, start: int, maybe: npt.NDArray[np.intp], before: FloatArray
+        self,
+        window: Shares,
+        start: int,
+        maybe: npt.NDArray[np.intp],
+        before: FloatArray,
+        spending: list[Spending],
     ) -> None:
         """The gap month by month for the trials ``maybe`` (their gap ``before`` the
         window), row by row since the arrays are small; payers get their month."""
@@ -117,7 +123,12 @@ class Ledger:
         for row in range(1, width - 1):
             np.add(path[row - 1], slope, out=path[row])
             path[row] -= window[row, maybe]
-        path[-1] = self.gap[maybe]  # the last month, with its spending
+        for row, trials, amounts in spending:  # from its month on (the last row has it)
+            at = np.searchsorted(maybe, trials)
+            spender = at < maybe.size
+            spender[spender] = maybe[at[spender]] == trials[spender]
+            path[row : width - 1, at[spender]] += amounts[spender] / self.worth[trials[spender]]
+        path[-1] = self.gap[maybe]  # the last month, with all its spending
         paid = path <= 0.0
         end = start + width
         left = self.left[maybe]

@@ -1,9 +1,9 @@
 """Operate from go-live to the horizon, month by month, all trials at once (MODEL.md §3–§5).
 
 The only loop is over months since go-live. Each month steps every operating trial's
-adoption (in ``LOOP_DTYPE``) into one row of a window; at the window's end — a review,
-or ``WINDOW_MONTHS`` — the review is held and the :class:`~simcrm.model.ledger.Ledger`
-books the window's use, cash and payback at once.
+adoption (in ``LOOP_DTYPE``) into one row of a window and holds the month's reviews;
+every ``WINDOW_MONTHS`` the :class:`~simcrm.model.ledger.Ledger` books the window's use,
+spending and payback at once.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ import numpy as np
 import numpy.typing as npt
 
 from simcrm.model.adoption import AdoptionState, BassStepper
-from simcrm.model.ledger import NO_SPENDING, Ledger
+from simcrm.model.ledger import Ledger, Spending
 from simcrm.model.money import annuity, monthly_factor
 from simcrm.model.parameters import Parameters
 from simcrm.model.reviews import ReviewRecord, ReviewRules, evaluation_noise, review
-from simcrm.scenario import Reviews
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -134,42 +133,41 @@ def operate(
     final = np.zeros(n)
     start = 0  # the window holds months start+1 … end
     while start < months:
-        end = _window_end(start, months, policy)
+        end = min(start + WINDOW_MONTHS, months)
         first = int(count[start + 1])  # trials operating in the window's first month
-        for row, k in zip(rows, range(start + 1, end + 1), strict=False):
+        spending: list[Spending] = []  # of each review in the window, by its row
+        for row, k in enumerate(range(start + 1, end + 1)):
             m = int(count[k])
-            stepper.step(previous, row, m)
-            row[m:first] = 0.0  # trials past their horizon use nothing
+            active = rows[row]
+            stepper.step(previous, active, m)
+            active[m:first] = 0.0  # trials past their horizon use nothing
             if k == 12:
-                month_12[:m] = row[:m]
-            # month k's use counts, even if a review at its end abandons the project
+                month_12[:m] = active[:m]
             last = int(count[k + 1])
-            final[last:m] = row[last:m]
-            previous = row
-        spent, ended = NO_SPENDING, NO_SPENDING[0]
-        if policy.evaluation and end % policy.cycle_months == 0:
-            m = int(count[end])
-            # every trial draws, in trial order, whether reviewed or not (same streams)
-            noise = rng.standard_normal(n)[order[:m]]
-            noise *= s_sigma[:m]
-            draw = rng.random(n)[order[:m]]
-            outcome = review(
-                policy,
-                rules,
-                end // policy.cycle_months,
-                end,
-                record.running[:m],
-                previous[:m],
-                noise,
-                draw,
-                record.rescues[:m],
-                s_state.ceiling,
-            )
-            stepper.refresh(outcome.raised)
-            spent, ended = record.add(outcome, end), outcome.abandoned
-        ledger.book(rows[: end - start, :first], start, spent, s_discount)
-        previous[ended] = 0.0
-        stepper.stop(ended)
+            final[last:m] = active[last:m]
+            previous = active
+            if policy.evaluation and k % policy.cycle_months == 0:
+                # every trial draws, in trial order, whether reviewed or not (same streams)
+                noise = rng.standard_normal(n)[order[:m]]
+                noise *= s_sigma[:m]
+                draw = rng.random(n)[order[:m]]
+                outcome = review(
+                    policy,
+                    rules,
+                    k // policy.cycle_months,
+                    k,
+                    record.running[:m],
+                    active[:m],
+                    noise,
+                    draw,
+                    record.rescues[:m],
+                    s_state.ceiling,
+                )
+                stepper.refresh(outcome.raised)
+                # month k's use counts; abandoned projects use nothing from the next on
+                stepper.stop(outcome.abandoned)
+                spending.append((row, *record.add(outcome, k)))
+        ledger.book(rows[: end - start, :first], start, spending, s_discount)
         start = end
 
     abandoned = record.abandon_after >= 0
@@ -211,21 +209,12 @@ magnitude below the Monte Carlo error of a million trials.
 """
 
 WINDOW_MONTHS = 12
-"""Longest run of months whose adoption is kept before it is booked (reviews end one)."""
+"""Months of adoption kept (a row each) before the ledger books them at once."""
 
 
 def _sort_key(horizon: int) -> type[np.unsignedinteger[Any]]:
     """The smallest unsigned type that holds 0 … horizon."""
     return np.uint8 if horizon <= np.iinfo(np.uint8).max else np.uint16
-
-
-def _window_end(start: int, months: int, policy: Reviews) -> int:
-    """The month that ends the window after ``start``: the next review, or the longest
-    window, or the last month of operation, whichever comes first."""
-    end = min(start + WINDOW_MONTHS, months)
-    if policy.evaluation:
-        end = min(end, (start // policy.cycle_months + 1) * policy.cycle_months)
-    return end
 
 
 _STATE_FIELDS = ("ceiling", "innovation", "imitation", "discontinuance")
