@@ -117,12 +117,13 @@ class Ledger:
         window), row by row since the arrays are small; payers get their month."""
         width = window.shape[0]
         slope = self.slope[maybe]
+        used = np.take(window, maybe, axis=1)
         path = np.empty((width, maybe.size))
         np.add(before, slope, out=path[0])
-        path[0] -= window[0, maybe]
+        path[0] -= used[0]
         for row in range(1, width - 1):
             np.add(path[row - 1], slope, out=path[row])
-            path[row] -= window[row, maybe]
+            path[row] -= used[row]
         for row, trials, amounts in spending:  # from its month on (the last row has it)
             at = np.searchsorted(maybe, trials)
             spender = at < maybe.size
@@ -135,10 +136,8 @@ class Ledger:
         short = np.flatnonzero(left < end)  # operation ends within the window
         if short.size:
             paid[:, short] &= np.arange(start + 1, end + 1)[:, None] <= left[short]
-        first = np.full(maybe.size, width)  # the first month at or below 0, if any
-        for row in range(width - 1, -1, -1):
-            first[paid[row]] = row
-        hit = first < width
+        first = np.argmax(paid, axis=0)  # the first month at or below 0, if any
+        hit = paid[first, np.arange(maybe.size)]
         payers = maybe[hit]
         self.payback[payers] = self.go_live[payers] + (start + 1 + first[hit])
         self.gap[payers] = np.inf
