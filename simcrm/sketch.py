@@ -130,17 +130,31 @@ class QuantileSketch:
         self.merge(other)
 
     def merge(self, other: QuantileSketch) -> None:
-        """Add the values of another sketch."""
-        a, b = self, other
-        level = max(a.level, b.level)
-        a, b = a._at_level(level), b._at_level(level)
-        merged = _combine(
-            level,
-            np.concatenate((a.keys, b.keys)),
-            np.concatenate((a.counts, b.counts)),
-            np.concatenate((a.lows, b.lows)),
-            np.concatenate((a.highs, b.highs)),
-        )
+        """Add the values of another sketch.
+
+        Buckets both sketches have are updated in place; only new ones are inserted (a
+        run's chunks soon share almost all their buckets).
+        """
+        level = max(self.level, other.level)
+        a, b = self._at_level(level), other._at_level(level)
+        at = np.searchsorted(a.keys, b.keys)
+        known = at < a.keys.size
+        known[known] = a.keys[at[known]] == b.keys[known]
+        mine = at[known]  # distinct: b's keys are
+        counts, lows, highs = a.counts.copy(), a.lows.copy(), a.highs.copy()
+        counts[mine] += b.counts[known]
+        lows[mine] = np.minimum(lows[mine], b.lows[known])
+        highs[mine] = np.maximum(highs[mine], b.highs[known])
+        new = np.flatnonzero(~known)
+        if new.size:
+            where = at[new]
+            keys = np.insert(a.keys, where, b.keys[new])
+            counts = np.insert(counts, where, b.counts[new])
+            lows = np.insert(lows, where, b.lows[new])
+            highs = np.insert(highs, where, b.highs[new])
+        else:
+            keys = a.keys
+        merged = QuantileSketch(level, keys, counts, lows, highs)
         while merged.keys.size > MAX_BUCKETS:
             merged = merged._at_level(merged.level + 1)
         self.level, self.keys, self.counts = merged.level, merged.keys, merged.counts
