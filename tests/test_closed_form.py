@@ -21,7 +21,7 @@ from scipy import stats
 
 import simcrm
 from simcrm.distributions import LogNormal
-from simcrm.model.adoption import AdoptionState, bass_step
+from simcrm.model.adoption import AdoptionState, BassStepper, bass_step
 from simcrm.model.costs import log_params
 from simcrm.reference import simulate_reference
 from simcrm.reference.draws import log_params as reference_log_params
@@ -64,6 +64,44 @@ def test_bass_recursion_matches_hand_iteration(p: float, qb: float, m: float, de
         reference = reference_bass_step(reference, m, p, qb, delta)
         assert vectorised[0] == pytest.approx(expected[t], rel=1e-13, abs=1e-15)
         assert reference == pytest.approx(expected[t], rel=1e-13, abs=1e-15)
+
+
+def test_fused_bass_stepper_matches_the_recursion() -> None:
+    # the loop's form a <- P + a (R - c a), in float64, against bass_step: random
+    # parameters (some with p + qb > 1, where the clip acts), a ceiling raised at month
+    # 30, and use stopped at month 40 (0 from month 41 on, month 40 itself kept)
+    rng = np.random.default_rng(5)
+    n = 500
+    state = AdoptionState(
+        rng.uniform(0.05, 1.0, n),
+        rng.uniform(0.0, 0.3, n),
+        rng.uniform(0.0, 1.2, n),
+        rng.uniform(0.0, 0.05, n),
+    )
+    assert np.any(state.innovation + state.imitation > 1.0)
+    reference = AdoptionState(
+        *(
+            np.array(getattr(state, f))
+            for f in ("ceiling", "innovation", "imitation", "discontinuance")
+        )
+    )
+    stepper = BassStepper(state, np.float64)
+    fast, slow = np.zeros(n), np.zeros(n)
+    raised, stopped = np.arange(0, n, 3), np.arange(1, n, 7)
+    for month in range(1, 61):
+        stepper.step(fast, fast, n)
+        slow = bass_step(slow, reference)
+        np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-15)
+        if month == 30:
+            for s in (state, reference):
+                s.ceiling[raised] += 0.5 * (1.0 - s.ceiling[raised])
+            stepper.refresh(raised)
+        if month == 40:
+            stepper.stop(stopped)
+            assert np.all(fast[stopped] > 0)
+            reference.innovation[stopped] = 0.0
+            slow[stopped] = 0.0
+    assert np.all(fast[stopped] == 0.0)
 
 
 @pytest.mark.parametrize("m", [0.35, 0.8, 1.0])
