@@ -111,12 +111,13 @@ def simulate_blocks(
     Each block is copied into the columns as soon as it is done, so the next block reuses
     its memory while it is still in cache.
     """
+    sizes = block_sizes(trials, first, stop)
     columns: dict[str, np.ndarray] = {}
     offset = 0
-    for k, size in block_sizes(trials, first, stop):
+    for k, size in sizes:
         block = simulate_block(scenario, seed, k, size)
         if not columns:
-            rows = sum(n for _, n in block_sizes(trials, first, stop))
+            rows = sum(n for _, n in sizes)
             columns = {name: np.empty(rows, dtype=v.dtype) for name, v in block.items()}
         for name, values in block.items():
             columns[name][offset : offset + size] = values

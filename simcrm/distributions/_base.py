@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import numpy as np
 import numpy.typing as npt
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -45,6 +46,14 @@ def _not_below(info: ValidationInfo, value: float, other: str, *, strict: bool) 
         word = "greater than" if strict else "at least"
         raise ValueError(f"{info.field_name} ({value:g}) must be {word} {other} ({ref:g})")
     return value
+
+
+def _above_low(value: float, info: ValidationInfo) -> float:
+    return _not_below(info, value, "low", strict=True)
+
+
+High = Annotated[Num, AfterValidator(_above_low)]
+"""The upper end of an interval ``[low, high]``: a number greater than ``low``."""
 
 
 class _Base(BaseModel):

@@ -16,7 +16,16 @@ from pydantic import (
 )
 from scipy import special
 
-from simcrm.distributions._base import PERCENTILES, Num, Pos, _Base, _not_below, _u, stats
+from simcrm.distributions._base import (
+    PERCENTILES,
+    High,
+    Num,
+    Pos,
+    _Base,
+    _not_below,
+    _u,
+    stats,
+)
 
 
 class Fixed(_Base):
@@ -46,12 +55,7 @@ class Uniform(_Base):
 
     kind: Literal["uniform"] = "uniform"
     low: Num
-    high: Num
-
-    @field_validator("high")
-    @classmethod
-    def _check_high(cls, v: float, info: ValidationInfo) -> float:
-        return _not_below(info, v, "low", strict=True)
+    high: High
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         return stats.uniform, (self.low, self.high - self.low)
@@ -99,12 +103,7 @@ class Beta(_Base):
     a: Pos
     b: Pos
     low: Num = 0.0
-    high: Num = 1.0
-
-    @field_validator("high")
-    @classmethod
-    def _check_high(cls, v: float, info: ValidationInfo) -> float:
-        return _not_below(info, v, "low", strict=True)
+    high: High = 1.0
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         return stats.beta, (self.a, self.b, self.low, self.high - self.low)
@@ -160,12 +159,7 @@ class TruncNormal(_Base):
     loc: Num = Field(alias="mean")
     sd: Pos
     low: Num
-    high: Num
-
-    @field_validator("high")
-    @classmethod
-    def _check_high(cls, v: float, info: ValidationInfo) -> float:
-        return _not_below(info, v, "low", strict=True)
+    high: High
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         a, b = (self.low - self.loc) / self.sd, (self.high - self.loc) / self.sd

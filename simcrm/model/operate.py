@@ -119,7 +119,7 @@ def operate(
     slope = money.running_month[order] / worth
     ledger = Ledger(gap, slope, worth, power, left, s_go_live, LOOP_DTYPE)
     s_sigma = np.broadcast_to(evaluation_noise(params, quality), n)[order]
-    rules = ReviewRules.of(params, order)
+    rules = ReviewRules.of(params.reordered(order))  # per-trial values follow the sort
     record = ReviewRecord(
         order,
         np.broadcast_to(budget * params.value("reviews.improvement_cost"), n),

@@ -50,6 +50,11 @@ class Parameters:
             raise InputError(path, found, "not a number (a distribution? use draw())")
         return float(found)
 
+    def reordered(self, order: npt.NDArray[np.intp]) -> Parameters:
+        """The same parameters for the block's trials taken in ``order``."""
+        taken = {p: v[order] if np.ndim(v) else v for p, v in self.overrides.items()}
+        return Parameters(self.scenario, taken)
+
     def draw(self, path: str, rng: np.random.Generator, n: int) -> FloatArray:
         """Per-trial values of a distribution parameter, sampled from ``rng``.
 

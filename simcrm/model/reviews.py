@@ -93,21 +93,18 @@ class ReviewRules:
     rescue_uplift: Value
 
     @classmethod
-    def of(cls, params: Parameters, order: Indices | None = None) -> ReviewRules:
-        """The rules of a block's trials, reordered by ``order`` where given per trial."""
-
-        def get(name: str) -> Value:
-            value = params.value(f"reviews.{name}")
-            if isinstance(value, float) or order is None:
-                return value
-            return np.asarray(value)[order]
-
-        return cls(
-            get("abandon_threshold"),
-            get("rescue_success"),
-            get("improvement_uplift"),
-            get("rescue_uplift"),
+    def of(cls, params: Parameters) -> ReviewRules:
+        """The rules of the trials of ``params`` (see :meth:`Parameters.reordered`)."""
+        values = (
+            params.value(f"reviews.{name}")
+            for name in (
+                "abandon_threshold",
+                "rescue_success",
+                "improvement_uplift",
+                "rescue_uplift",
+            )
         )
+        return cls(*values)
 
 
 def evaluation_noise(params: Parameters, quality: FloatArray) -> FloatArray:
