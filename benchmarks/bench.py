@@ -58,7 +58,7 @@ import numpy as np
 import simcrm
 from benchmarks import rng_bound
 from benchmarks.loop_model import simulate_loop
-from simcrm.scenario import Scenario
+from simcrm.scenario.schema import Scenario
 
 SCENARIO = ROOT / "scenarios" / "baseline.toml"
 OUT = ROOT / "results" / "bench" / "bench.json"

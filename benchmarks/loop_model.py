@@ -22,8 +22,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simcrm.costcurve import planned_budget
-from simcrm.criteria import Apply, Compare, Const, Criterion, Name, Node, compile_criteria
 from simcrm.distributions import (
     Bernoulli,
     Beta,
@@ -39,8 +37,10 @@ from simcrm.distributions import (
 )
 from simcrm.model.costs import Z90
 from simcrm.model.parameters import lookup
-from simcrm.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
-from simcrm.scenario import Scenario
+from simcrm.scenario.costcurve import planned_budget
+from simcrm.scenario.criteria import Apply, Compare, Const, Criterion, Name, Node, compile_criteria
+from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
+from simcrm.scenario.schema import Scenario
 
 Sampler = Callable[[np.random.Generator], float]
 """Draws one value of a distribution from a generator."""

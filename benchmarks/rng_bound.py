@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from simcrm import streams
-from simcrm.engine import simulate
-from simcrm.scenario import Scenario
+from simcrm.engine.blocks import simulate
+from simcrm.scenario.schema import Scenario
 
 GeneratorFactory = Callable[[int, int, Any], np.random.Generator]
 

@@ -31,8 +31,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import simcrm  # noqa: E402
-from simcrm.executors import InProcess, local_cluster  # noqa: E402
-from simcrm.run import RunRequest, execute  # noqa: E402
+from simcrm.engine.executors import InProcess, local_cluster  # noqa: E402
+from simcrm.engine.run import RunRequest, execute  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "baseline.toml"
 SEED = 20261122
@@ -156,7 +156,7 @@ def peak_memory(
     """Peak RSS of ``simcrm run`` and of its summary recomputed from disk, per size.
 
     Each command runs in its own child process (``ru_maxrss`` of that child alone).
-    Runs above :data:`~simcrm.summary.EXACT_LIMIT` trials use the quantile sketch, so
+    Runs above :data:`~simcrm.stats.summary.EXACT_LIMIT` trials use the quantile sketch, so
     their memory is set by the chunk size, not by the number of trials.
 
     Returns

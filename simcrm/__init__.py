@@ -7,11 +7,11 @@ The API is three pure stages::
     summary = simcrm.summarize(frame)
 """
 
-from simcrm.engine import simulate
+from simcrm.engine.blocks import simulate
 from simcrm.errors import InputError, ScenarioError, SimcrmError
-from simcrm.scenario import Scenario
-from simcrm.scenario_io import load_scenario
-from simcrm.summary import summarize
+from simcrm.scenario.load import load_scenario
+from simcrm.scenario.schema import Scenario
+from simcrm.stats.summary import summarize
 
 __version__ = "0.2.0"
 

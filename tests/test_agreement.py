@@ -63,8 +63,8 @@ from scipy import stats
 
 import simcrm
 from simcrm.reference import simulate_reference
-from simcrm.scenario import Scenario
-from simcrm.scenario_io import load_scenario, parse_scenario, scenario_from_dict
+from simcrm.scenario.load import load_scenario, parse_scenario, scenario_from_dict
+from simcrm.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = ROOT / "scenarios"

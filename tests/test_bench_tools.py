@@ -13,7 +13,7 @@ import pytest
 import simcrm
 from benchmarks.loop_model import simulate_loop
 from benchmarks.rng_bound import record, recording, replay, summary
-from simcrm.scenario_io import scenario_from_dict
+from simcrm.scenario.load import scenario_from_dict
 from tests.conftest import LOOP_COLUMNS, LOOP_REL, ROOT
 
 # Every distribution fixed, no tail, no scope creep, evaluation off: each trial is the same

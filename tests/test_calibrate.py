@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simcrm.calibrate import calibrate, statistics
+from simcrm.analyses.calibrate import calibrate, statistics
+from simcrm.analyses.targets import load_targets
 from simcrm.cli import main
-from simcrm.scenario import Scenario
-from simcrm.scenario_io import load_scenario, scenario_from_dict
-from simcrm.targets import load_targets
-from simcrm.toml_edit import substitute
+from simcrm.scenario.editing import substitute
+from simcrm.scenario.load import load_scenario, scenario_from_dict
+from simcrm.scenario.schema import Scenario
 from tests.conftest import MINIMAL, ROOT
 
 TRIALS = 16_384

@@ -27,8 +27,8 @@ from simcrm.reference import simulate_reference
 from simcrm.reference.draws import log_params as reference_log_params
 from simcrm.reference.execution import run_execution
 from simcrm.reference.operation import bass_step as reference_bass_step
-from simcrm.scenario import Overrun, Scenario
-from simcrm.scenario_io import scenario_from_dict
+from simcrm.scenario.load import scenario_from_dict
+from simcrm.scenario.schema import Overrun, Scenario
 from tests.conftest import LOOP_REL
 
 REL = 1e-9

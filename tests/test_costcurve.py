@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simcrm.cli import main
-from simcrm.costcurve import BENCHMARK_POINTS, Complexity, cost_per_user, planned_budget
+from simcrm.scenario.costcurve import BENCHMARK_POINTS, Complexity, cost_per_user, planned_budget
 
 # The six benchmark points of the source article (seed 001): (complexity, users, CNY/user)
 SIX_POINTS = [

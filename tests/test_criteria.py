@@ -1,4 +1,4 @@
-"""Tests of simcrm.criteria: the restricted expression language of failure criteria."""
+"""Tests of simcrm.scenario.criteria: the restricted expression language of failure criteria."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simcrm.criteria import (
+from simcrm.errors import CriterionError, InputError
+from simcrm.scenario.criteria import (
     MAX_DEPTH,
     MAX_LENGTH,
     Criterion,
     compile_criteria,
     evaluate_criteria,
 )
-from simcrm.errors import CriterionError, InputError
 
 OUTPUTS = {
     "cost_overrun": False,
@@ -329,7 +329,7 @@ def test_criterion_is_frozen() -> None:
 
 
 def test_module_never_evaluates_user_text() -> None:
-    source = Path(__file__).parents[1].joinpath("simcrm", "criteria.py").read_text()
+    source = Path(__file__).parents[1].joinpath("simcrm", "scenario", "criteria.py").read_text()
     for banned in ("eval(", "exec(", "import ast", "from ast", "builtins"):
         assert banned not in source
     assert source.count("compile(") == source.count("re.compile(")

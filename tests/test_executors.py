@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from simcrm import executors
-from simcrm.run import RunRequest, execute
-from simcrm.scenario_io import load_scenario
+from simcrm.engine import executors
+from simcrm.engine.run import RunRequest, execute
+from simcrm.scenario.load import load_scenario
 from tests.run_helpers import BASELINE, SMALL, data_bytes, manifest, run_cli, stop, wait_for
 
 STARTUP_TIMEOUT = 60.0

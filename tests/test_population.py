@@ -11,7 +11,7 @@ import pytest
 import simcrm
 from simcrm.errors import ScenarioError
 from simcrm.model import simulate_block
-from simcrm.scenario_io import parse_scenario
+from simcrm.scenario.load import parse_scenario
 from tests.conftest import ROOT
 
 POPULATION = """

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import simcrm
-from simcrm.outputs import OUTPUT_COLUMNS
-from simcrm.scenario import Scenario
-from simcrm.scenario_io import scenario_from_dict
+from simcrm.scenario.load import scenario_from_dict
+from simcrm.scenario.outputs import OUTPUT_COLUMNS
+from simcrm.scenario.schema import Scenario
 from tests.run_helpers import BASELINE
 
 TRIALS = 3_000

@@ -15,9 +15,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from simcrm import results
 from simcrm.cli import main
-from simcrm.results import run_lock
+from simcrm.engine import store as results
+from simcrm.engine.store import run_lock
 from simcrm.streams import BLOCK_SIZE
 from tests.run_helpers import BASELINE, SMALL, data_bytes, manifest, run_cli
 

@@ -11,7 +11,7 @@ import pytest
 
 import simcrm
 from simcrm.cli import main
-from simcrm.outputs import OUTPUT_COLUMNS
+from simcrm.scenario.outputs import OUTPUT_COLUMNS
 from simcrm.streams import BLOCK_SIZE
 
 TRIALS = 2 * BLOCK_SIZE + 1_000  # three blocks, the last partial

@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from simcrm import sketch
-from simcrm.sketch import ExactSum, QuantileSketch
+from simcrm.stats import sketch
+from simcrm.stats.sketch import ExactSum, QuantileSketch
 
 QS = (0.001, 0.01, 0.10, 0.25, 0.50, 0.80, 0.90, 0.99, 0.999)
 N = 400_000

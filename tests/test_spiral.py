@@ -12,11 +12,11 @@ import pytest
 from scipy import stats
 
 import simcrm
-from simcrm.compare import compare_frames, independent_difference
+from simcrm.analyses.compare import compare_frames, independent_difference
 from simcrm.model.adoption import AdoptionState
 from simcrm.model.parameters import Parameters
 from simcrm.model.reviews import ReviewRules, evaluation_noise, review
-from simcrm.scenario_io import load_scenario, scenario_from_dict
+from simcrm.scenario.load import load_scenario, scenario_from_dict
 from tests.conftest import LOOP_REL, ROOT
 
 USERS = 100

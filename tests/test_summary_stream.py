@@ -17,10 +17,10 @@ import pyarrow as pa
 import pytest
 
 import simcrm
-from simcrm import summary as summaries
 from simcrm.cli import main
+from simcrm.stats import summary as summaries
+from simcrm.stats.summary import SummaryBuilder
 from simcrm.streams import BLOCK_SIZE
-from simcrm.summary import SummaryBuilder
 from tests.run_helpers import BASELINE, SMALL, manifest, run_cli
 
 

@@ -24,12 +24,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from simcrm.analyses.failure_rate import Observation, analyse
+from simcrm.analyses.survey import SurveyDesign, draw_worlds, simulate_surveys
+from simcrm.analyses.survey_stats import abc_posterior, posterior_true_rate, variance_split
 from simcrm.cli import main
-from simcrm.failure_rate import Observation, analyse
-from simcrm.scenario import Scenario
-from simcrm.scenario_io import scenario_from_dict
-from simcrm.survey import SurveyDesign, draw_worlds, simulate_surveys
-from simcrm.survey_stats import abc_posterior, posterior_true_rate, variance_split
+from simcrm.scenario.load import scenario_from_dict
+from simcrm.scenario.schema import Scenario
 from tests.conftest import MINIMAL, ROOT
 
 A, B = 4.0, 12.0  # the prior of the tail probability across worlds

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from simcrm.distributions import Distribution
 from simcrm.errors import InputError
-from simcrm.scenario import Scenario
+from simcrm.scenario.schema import Scenario
 
 FloatArray = npt.NDArray[np.float64]
 Value = float | FloatArray
@@ -163,7 +163,7 @@ def check_override_range(
 
     The field is re-validated at both ends of ``support`` with the scenario's schema.
     """
-    from simcrm.scenario import SUPPORT_RULES
+    from simcrm.scenario.schema import SUPPORT_RULES
 
     for section_name, name, low, high in SUPPORT_RULES:
         if path == f"{section_name}.{name}" and (support[0] < low or support[1] > high):

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.costcurve import planned_budget
 from simcrm.model.parameters import Parameters, per_component
+from simcrm.scenario.costcurve import planned_budget
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

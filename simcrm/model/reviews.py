@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simcrm.model.parameters import Parameters
-from simcrm.scenario import Reviews
+from simcrm.scenario.schema import Reviews
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

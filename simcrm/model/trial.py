@@ -8,7 +8,6 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.criteria import Criterion, compile_criteria, evaluate_criteria
 from simcrm.model.adoption import draw_adoption
 from simcrm.model.costs import draw_costs
 from simcrm.model.money import monthly_factor, spread_present_value
@@ -17,8 +16,9 @@ from simcrm.model.parameters import Parameters
 from simcrm.model.plan import draw_plan
 from simcrm.model.schedule import draw_base_months
 from simcrm.model.scope import grow_scope, request_rate
-from simcrm.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
-from simcrm.scenario import Scenario
+from simcrm.scenario.criteria import Criterion, compile_criteria, evaluate_criteria
+from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
+from simcrm.scenario.schema import Scenario
 from simcrm.streams import BLOCK_SIZE, Stage, block_generator
 
 Columns = dict[str, npt.NDArray[np.generic]]
@@ -81,7 +81,7 @@ def simulate_block(
     Returns
     -------
     dict
-        Every column of :data:`simcrm.outputs.OUTPUT_COLUMNS`, then ``fail_<name>`` for
+        Every column of :data:`simcrm.scenario.outputs.OUTPUT_COLUMNS`, then ``fail_<name>`` for
         each criterion, as numpy arrays of length ``size``.
     """
 

@@ -14,9 +14,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtri
 
-from simcrm.costcurve import planned_budget
 from simcrm.distributions import Distribution
-from simcrm.scenario import Overrun, Scenario
+from simcrm.scenario.costcurve import planned_budget
+from simcrm.scenario.schema import Overrun, Scenario
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

@@ -19,7 +19,7 @@ import numpy as np
 import simpy
 
 from simcrm.distributions import Distribution
-from simcrm.scenario import Scenario
+from simcrm.scenario.schema import Scenario
 
 Process = Generator[simpy.Event, object, None]
 

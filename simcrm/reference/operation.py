@@ -23,7 +23,7 @@ import numpy as np
 import simpy
 
 from simcrm.reference.draws import TrialDraws
-from simcrm.scenario import Scenario
+from simcrm.scenario.schema import Scenario
 
 Process = Generator[simpy.Event, object, None]
 

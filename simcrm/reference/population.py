@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from simcrm.distributions import Fixed
-from simcrm.scenario import Scenario
+from simcrm.scenario.schema import Scenario
 
 
 def input_column(path: str) -> str:

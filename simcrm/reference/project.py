@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from simcrm.criteria import compile_criteria, evaluate_criteria
-from simcrm.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
 from simcrm.reference.draws import Constants, draw_trial
 from simcrm.reference.execution import Execution, run_execution
 from simcrm.reference.operation import Books, Operation
 from simcrm.reference.population import draw_population, input_column, with_values
-from simcrm.scenario import Scenario
+from simcrm.scenario.criteria import compile_criteria, evaluate_criteria
+from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
+from simcrm.scenario.schema import Scenario
 
 Row = dict[str, Any]
 
@@ -51,7 +51,7 @@ def run_trial(scenario: Scenario, rng: np.random.Generator, const: Constants | N
     Returns
     -------
     dict
-        Every column of :data:`simcrm.outputs.OUTPUT_COLUMNS` except ``trial``, as
+        Every column of :data:`simcrm.scenario.outputs.OUTPUT_COLUMNS` except ``trial``, as
         Python scalars (no criteria).
     """
     const = Constants.of(scenario) if const is None else const
@@ -171,7 +171,7 @@ def simulate_reference(
     -------
     pandas.DataFrame
         The columns of :func:`simcrm.simulate`, with the same names, dtypes and order:
-        :data:`simcrm.outputs.OUTPUT_COLUMNS`, then ``fail_<name>`` per criterion, then
+        :data:`simcrm.scenario.outputs.OUTPUT_COLUMNS`, then ``fail_<name>`` per criterion, then
         ``in_<path>`` per population parameter.
     """
     if workers <= 1 or trials < 2 * workers:

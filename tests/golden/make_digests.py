@@ -83,28 +83,61 @@ def digests() -> dict[str, str]:
         scen = ROOT / "scenarios"
         found["failure-rate/survey"] = untimed(
             simcrm(
-                "failure-rate", str(scen / "survey.toml"), "--cohort", "50", "--surveys", "40",
-                "--observed", "30/50", "--criterion", "marketing", "--inner", "200",
-                "--out", str(work / "fr"), "--json", cwd=work,
+                "failure-rate",
+                str(scen / "survey.toml"),
+                "--cohort",
+                "50",
+                "--surveys",
+                "40",
+                "--observed",
+                "30/50",
+                "--criterion",
+                "marketing",
+                "--inner",
+                "200",
+                "--out",
+                str(work / "fr"),
+                "--json",
+                cwd=work,
             )  # fmt: skip
         )
         found["definitions/baseline"] = untimed(
             simcrm(
-                "definitions", str(scen / "baseline.toml"), "--trials", "20000",
-                "--out", str(work / "defs"), "--json", cwd=work,
+                "definitions",
+                str(scen / "baseline.toml"),
+                "--trials",
+                "20000",
+                "--out",
+                str(work / "defs"),
+                "--json",
+                cwd=work,
             )  # fmt: skip
         )
         found["compare/half-full"] = untimed(
             simcrm(
-                "compare", str(scen / "half_cycle.toml"), str(scen / "full_cycle.toml"),
-                "--trials", "20000", "--json", cwd=work,
+                "compare",
+                str(scen / "half_cycle.toml"),
+                str(scen / "full_cycle.toml"),
+                "--trials",
+                "20000",
+                "--json",
+                cwd=work,
             )  # fmt: skip
         )
         found["calibrate/baseline"] = untimed(
             simcrm(
-                "calibrate", str(scen / "baseline.toml"), "--targets",
-                str(scen / "targets" / "it_reference_class.toml"), "--trials", "20000",
-                "--max-evaluations", "20", "--out", str(work / "cal.toml"), "--json", cwd=work,
+                "calibrate",
+                str(scen / "baseline.toml"),
+                "--targets",
+                str(scen / "targets" / "it_reference_class.toml"),
+                "--trials",
+                "20000",
+                "--max-evaluations",
+                "20",
+                "--out",
+                str(work / "cal.toml"),
+                "--json",
+                cwd=work,
             )  # fmt: skip
         )
     return found

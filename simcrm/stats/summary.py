@@ -9,7 +9,7 @@ whatever its chunking, executor or order of completion:
 - means are exact sums of per-block sums (blocks of :data:`~simcrm.streams.BLOCK_SIZE`
   consecutive trials, each summed with :func:`numpy.sum`), rounded once;
 - percentiles are exact (:func:`numpy.quantile`) for runs of up to :data:`EXACT_LIMIT`
-  trials, and beyond come from a :class:`~simcrm.sketch.QuantileSketch` (relative error
+  trials, and beyond come from a :class:`~simcrm.stats.sketch.QuantileSketch` (relative error
   ≤ 2**-12).
 """
 
@@ -25,8 +25,8 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from simcrm.outputs import FAIL_PREFIX
-from simcrm.sketch import MANTISSA_BITS, ExactSum, QuantileSketch
+from simcrm.scenario.outputs import FAIL_PREFIX
+from simcrm.stats.sketch import MANTISSA_BITS, ExactSum, QuantileSketch
 from simcrm.streams import BLOCK_SIZE
 
 Summary = dict[str, Any]

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.engine import check_seed
+from simcrm.engine.blocks import check_seed
 from simcrm.errors import InputError
 from simcrm.model import simulate_block
-from simcrm.outputs import FAIL_PREFIX
-from simcrm.scenario import MAX_TRIALS, Scenario
+from simcrm.scenario.outputs import FAIL_PREFIX
+from simcrm.scenario.schema import MAX_TRIALS, Scenario
 from simcrm.streams import BLOCK_SIZE, block_count, block_sizes, world_generator
 
 FloatArray = npt.NDArray[np.float64]

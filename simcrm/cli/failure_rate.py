@@ -9,13 +9,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from simcrm.commands.args import positive_int, probability, seed
+from simcrm.analyses.failure_rate import Observation, analyse, parse_observed, posterior_weights
+from simcrm.analyses.survey import SurveyDesign
+from simcrm.cli.args import positive_int, probability, seed
 from simcrm.errors import InputError
-from simcrm.failure_rate import Observation, analyse, parse_observed, posterior_weights
-from simcrm.outfiles import json_writer, png_writer, to_json, write_files
-from simcrm.plots import posterior_figure, reported_rate_figure
-from simcrm.scenario_io import load_scenario
-from simcrm.survey import SurveyDesign
+from simcrm.report.figures import posterior_figure, reported_rate_figure
+from simcrm.report.files import json_writer, png_writer, to_json, write_files
+from simcrm.scenario.load import load_scenario
 
 DEFAULT_COHORT = 200
 DEFAULT_SURVEYS = 2_000

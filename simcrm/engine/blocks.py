@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from simcrm.errors import InputError
 from simcrm.model import simulate_block
-from simcrm.scenario import MAX_TRIALS, Scenario
+from simcrm.scenario.schema import MAX_TRIALS, Scenario
 from simcrm.streams import BLOCK_SIZE, block_count, block_sizes
 
 DEFAULT_CHUNK_TRIALS = 16 * BLOCK_SIZE

@@ -1,4 +1,4 @@
-"""Read a scenario file: TOML → validated :class:`~simcrm.scenario.Scenario`.
+"""Read a scenario file: TOML → validated :class:`~simcrm.scenario.schema.Scenario`.
 
 Every problem becomes a :class:`~simcrm.errors.ScenarioError` naming the file, the field
 path, the value and what is allowed, with a "did you mean" hint for a mistyped key.
@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from simcrm.errors import InputError, ScenarioError
-from simcrm.scenario import Scenario
+from simcrm.scenario.schema import Scenario
 
 MAX_SCENARIO_BYTES = 1_000_000
 

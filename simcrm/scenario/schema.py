@@ -3,7 +3,7 @@
 A scenario is a TOML file. This module declares its sections as pydantic models (the
 first tier of validation: types, ranges, unknown keys) and checks what spans fields
 (the second tier: shares summing to 1, a scope-creep process that must end, criteria
-naming real outputs). :func:`simcrm.scenario_io.load_scenario` reads a file into it.
+naming real outputs). :func:`simcrm.scenario.load.load_scenario` reads a file into it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from simcrm.costcurve import BENCHMARK_POINTS, Complexity
 from simcrm.distributions import Distribution, DistributionOrNumber, Fixed
 from simcrm.errors import ScenarioError
-from simcrm.outputs import BOOLEAN_OUTPUTS, OUTPUT_COLUMNS
+from simcrm.scenario.costcurve import BENCHMARK_POINTS, Complexity
+from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, OUTPUT_COLUMNS
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
@@ -351,7 +351,7 @@ class Scenario(Section):
             )
 
     def _check_criteria(self) -> None:
-        from simcrm.criteria import compile_criteria
+        from simcrm.scenario.criteria import compile_criteria
 
         compile_criteria(self.criteria, {c: c in BOOLEAN_OUTPUTS for c in OUTPUT_COLUMNS})
         if self.report.crosstab is not None:

@@ -20,10 +20,10 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from simcrm.engine import check_seed, simulate
-from simcrm.outputs import FAIL_PREFIX
-from simcrm.scenario import Scenario
-from simcrm.summary import DISTRIBUTION_COLUMNS
+from simcrm.engine.blocks import check_seed, simulate
+from simcrm.scenario.outputs import FAIL_PREFIX
+from simcrm.scenario.schema import Scenario
+from simcrm.stats.summary import DISTRIBUTION_COLUMNS
 
 BATCH = 2_000
 """Trials per batch for the batch-means standard error of percentile differences."""

@@ -10,10 +10,10 @@ from typing import Any
 
 from rich.table import Table
 
-from simcrm.commands.args import positive_int, seed
-from simcrm.compare import Comparison, compare
-from simcrm.report import report_console
-from simcrm.scenario_io import load_scenario
+from simcrm.analyses.compare import Comparison, compare
+from simcrm.cli.args import positive_int, seed
+from simcrm.report.terminal import report_console
+from simcrm.scenario.load import load_scenario
 
 DEFAULT_TRIALS = 200_000
 

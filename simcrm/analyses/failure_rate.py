@@ -1,10 +1,10 @@
 """The "70% of CRM projects fail" claim as a distribution: analysis of simulated surveys.
 
-:func:`analyse` runs the two-level simulation (:mod:`simcrm.survey`) and returns a
+:func:`analyse` runs the two-level simulation (:mod:`simcrm.analyses.survey`) and returns a
 JSON-ready dictionary of every figure: per criterion the distribution of the rate a
 survey would report, ``P(reported ≥ claim)`` and the variance split; given an observed
 survey result, the posterior of the true rate and an ABC posterior of the epistemic
-parameters (:mod:`simcrm.survey_stats` documents the estimators).
+parameters (:mod:`simcrm.analyses.survey_stats` documents the estimators).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from simcrm.analyses.survey import SurveyDesign, SurveySample, simulate_surveys
+from simcrm.analyses.survey_stats import abc_posterior, describe, posterior_true_rate, reported_rate
 from simcrm.errors import InputError
-from simcrm.scenario import Scenario
-from simcrm.survey import SurveyDesign, SurveySample, simulate_surveys
-from simcrm.survey_stats import abc_posterior, describe, posterior_true_rate, reported_rate
+from simcrm.scenario.schema import Scenario
 
 Result = dict[str, Any]
 

@@ -21,11 +21,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-import simcrm.summary as summaries
-from simcrm.engine import DEFAULT_CHUNK_TRIALS, Chunk, check_seed, plan_chunks
-from simcrm.errors import ResultsError
-from simcrm.executors import ChunkTask, Executor, compute_chunk, open_executor
-from simcrm.results import (
+import simcrm.stats.summary as summaries
+from simcrm.engine.blocks import DEFAULT_CHUNK_TRIALS, Chunk, check_seed, plan_chunks
+from simcrm.engine.executors import ChunkTask, Executor, compute_chunk, open_executor
+from simcrm.engine.store import (
     FORMAT,
     MANIFEST,
     SUMMARY,
@@ -41,10 +40,11 @@ from simcrm.results import (
     write_bytes,
     write_json,
 )
-from simcrm.scenario import Scenario
-from simcrm.scenario_io import scenario_digest
+from simcrm.errors import ResultsError
+from simcrm.scenario.load import scenario_digest
+from simcrm.scenario.schema import Scenario
+from simcrm.stats.summary import SUMMARY_INPUTS, Summary, SummaryBuilder
 from simcrm.streams import BLOCK_SIZE
-from simcrm.summary import SUMMARY_INPUTS, Summary, SummaryBuilder
 
 MANIFEST_SHARE = 0.05
 """Largest share of the time spent rewriting the manifest as chunks complete: it is
@@ -346,7 +346,7 @@ def summarize_files(
     """Summarise chunk files (in block order), reading a batch of rows at a time.
 
     Distribution values are kept for exact percentiles while there are at most
-    :data:`~simcrm.summary.EXACT_LIMIT` trials; beyond, only the bounded sketch is.
+    :data:`~simcrm.stats.summary.EXACT_LIMIT` trials; beyond, only the bounded sketch is.
     """
     builder = SummaryBuilder(crosstab, keep_values=keep_values, sketch=sketch)
     for path in files:
@@ -362,7 +362,7 @@ def summarize_directory(out: Path, crosstab: Sequence[str] | None = None) -> Sum
     """Summarise a results directory by streaming its Parquet chunks.
 
     Memory: one batch of rows, the bounded sketches, and for runs of at most
-    :data:`~simcrm.summary.EXACT_LIMIT` trials the values for exact percentiles.
+    :data:`~simcrm.stats.summary.EXACT_LIMIT` trials the values for exact percentiles.
     """
     files = chunk_files(out)
     trials = sum(pq.read_metadata(f).num_rows for f in files)

@@ -1,10 +1,10 @@
 """Calibrate a scenario's numeric parameters to statistics of its outputs.
 
 Every evaluation rebuilds the scenario with the candidate values (``model_dump`` →
-:func:`~simcrm.scenario_io.scenario_from_dict`, so each candidate is validated like a
+:func:`~simcrm.scenario.load.scenario_from_dict`, so each candidate is validated like a
 file) and simulates the same trials from the same seed: common random numbers make the
 loss a deterministic function of the parameters. The loss is the weighted mean of
-squared scaled residuals (:mod:`simcrm.targets`); it is minimised by Nelder–Mead on the
+squared scaled residuals (:mod:`simcrm.analyses.targets`); it is minimised by Nelder–Mead on the
 parameters rescaled to ``[0, 1]`` within their bounds, from the scenario's own values.
 """
 
@@ -19,14 +19,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
 
-from simcrm.criteria import Criterion
-from simcrm.engine import check_seed, check_trials
+from simcrm.analyses.targets import TargetsFile, round_value, with_values
+from simcrm.engine.blocks import check_seed, check_trials
 from simcrm.errors import ScenarioError
 from simcrm.model import simulate_block
 from simcrm.model.parameters import lookup
-from simcrm.scenario import Scenario
+from simcrm.scenario.criteria import Criterion
+from simcrm.scenario.schema import Scenario
 from simcrm.streams import block_count, block_sizes
-from simcrm.targets import TargetsFile, round_value, with_values
 
 PENALTY = 1e6
 """Loss of a candidate the schema refuses (e.g. a p90 below its p50)."""
@@ -119,7 +119,7 @@ def calibrate(
     scenario
         The model to calibrate.
     spec, events
-        From :func:`simcrm.targets.load_targets`.
+        From :func:`simcrm.analyses.targets.load_targets`.
     trials, seed
         The common-random-numbers sample of every evaluation.
     max_evaluations

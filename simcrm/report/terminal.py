@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console, Group
 from rich.table import Table
 
-from simcrm.summary import DISTRIBUTION_COLUMNS, EVENTS, Summary
+from simcrm.stats.summary import DISTRIBUTION_COLUMNS, EVENTS, Summary
 
 MONEY_COLUMNS = {"actual_cost", "npv"}
 PERCENT_COLUMNS = {

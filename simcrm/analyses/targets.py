@@ -10,7 +10,7 @@ A targets file is TOML::
     weight = 1.0                    # optional (1)
     [[targets]]
     statistic = "probability"
-    event = "cost_overrun > 0.5"    # parsed by simcrm.criteria, never eval'ed
+    event = "cost_overrun > 0.5"    # parsed by simcrm.scenario.criteria, never eval'ed
     value = 0.18
 
     [parameters]                    # dotted paths of numeric scenario fields: [low, high]
@@ -30,11 +30,11 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from simcrm.criteria import Criterion, compile_criteria
 from simcrm.errors import InputError
 from simcrm.model.parameters import lookup, overridable
-from simcrm.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
-from simcrm.scenario import Scenario
+from simcrm.scenario.criteria import Criterion, compile_criteria
+from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
+from simcrm.scenario.schema import Scenario
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 DIMENSIONLESS = frozenset(
@@ -197,7 +197,7 @@ def with_values(
 
     ``base_dir`` resolves relative data files (empirical distributions), as on loading.
     """
-    from simcrm.scenario_io import scenario_from_dict
+    from simcrm.scenario.load import scenario_from_dict
 
     data: dict[str, Any] = scenario.model_dump()
     for path, value in values.items():

@@ -10,12 +10,12 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from simcrm.commands.args import positive_int, probability, seed
-from simcrm.definitions import explore
-from simcrm.engine import check_seed, check_trials, simulate
-from simcrm.outfiles import json_writer, png_writer, to_json, write_files
-from simcrm.plots import definitions_figure
-from simcrm.scenario_io import load_scenario
+from simcrm.analyses.thresholds import explore
+from simcrm.cli.args import positive_int, probability, seed
+from simcrm.engine.blocks import check_seed, check_trials, simulate
+from simcrm.report.figures import definitions_figure
+from simcrm.report.files import json_writer, png_writer, to_json, write_files
+from simcrm.scenario.load import load_scenario
 
 DEFAULT_TRIALS = 100_000
 SHOWN = {

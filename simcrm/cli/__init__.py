@@ -14,19 +14,25 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from simcrm.commands import calibrate as calibrate_command
-from simcrm.commands import compare as compare_command
-from simcrm.commands import definitions as definitions_command
-from simcrm.commands import failure_rate as failure_rate_command
-from simcrm.commands.args import positive_int, seed
-from simcrm.costcurve import BENCHMARK_POINTS, Complexity, cost_per_user
+from simcrm.cli import calibrate as calibrate_command
+from simcrm.cli import compare as compare_command
+from simcrm.cli import definitions as definitions_command
+from simcrm.cli import failure_rate as failure_rate_command
+from simcrm.cli.args import positive_int, seed
+from simcrm.engine.run import (
+    RunRequest,
+    execute,
+    load_summary,
+    sigterm_interrupts,
+    summarize_directory,
+)
 from simcrm.errors import InputError
-from simcrm.report import print_summary
-from simcrm.run import RunRequest, execute, load_summary, sigterm_interrupts, summarize_directory
-from simcrm.scenario_io import load_scenario
+from simcrm.report.terminal import print_summary
+from simcrm.scenario.costcurve import BENCHMARK_POINTS, Complexity, cost_per_user
+from simcrm.scenario.load import load_scenario
 
 SUBCOMMANDS = (compare_command, failure_rate_command, definitions_command, calibrate_command)
-"""Analysis subcommands, each a module of :mod:`simcrm.commands` with ``register()``."""
+"""Analysis subcommands, each a module of :mod:`simcrm.cli` with ``register()``."""
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.engine import Chunk, simulate_chunk
+from simcrm.engine.blocks import Chunk, simulate_chunk
+from simcrm.engine.store import encode_chunk, versions
 from simcrm.errors import InputError
-from simcrm.results import encode_chunk, versions
-from simcrm.scenario import Scenario
-from simcrm.summary import SummaryBuilder
+from simcrm.scenario.schema import Scenario
+from simcrm.stats.summary import SummaryBuilder
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -197,7 +197,7 @@ def local_cluster(workers: int) -> Iterator[DaskExecutor]:
         "distributed.admin.system-monitor.interval": "5s",
         "distributed.worker.memory.monitor-interval": "1s",
         "distributed.scheduler.work-stealing": False,
-        "distributed.worker.preload": ["simcrm.executors"],
+        "distributed.worker.preload": ["simcrm.engine.executors"],
     }
     with (
         dask.config.set(settings),

@@ -1,1 +1,0 @@
-"""Analysis subcommands of ``simcrm``, one module each with a ``register(subparsers)``."""
