@@ -23,8 +23,8 @@ from simcrm.analyses.targets import TargetsFile, round_value, with_values
 from simcrm.engine.blocks import check_seed, check_trials
 from simcrm.errors import ScenarioError
 from simcrm.model import simulate_block
-from simcrm.model.parameters import lookup
 from simcrm.scenario.criteria import Criterion
+from simcrm.scenario.paths import lookup
 from simcrm.scenario.schema import Scenario
 from simcrm.streams import block_count, block_sizes
 

@@ -31,9 +31,9 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from simcrm.errors import InputError
-from simcrm.model.parameters import lookup, overridable
 from simcrm.scenario.criteria import Criterion, compile_criteria
 from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
+from simcrm.scenario.paths import lookup, overridable
 from simcrm.scenario.schema import Scenario
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]

@@ -15,10 +15,10 @@ from simcrm.analyses.calibrate import Fit, calibrate
 from simcrm.analyses.targets import load_targets
 from simcrm.cli.args import positive_int, seed
 from simcrm.errors import InputError, SimcrmError
-from simcrm.model.parameters import lookup
 from simcrm.report.files import text_writer, write_files
 from simcrm.scenario.editing import rename, substitute
 from simcrm.scenario.load import load_scenario, parse_scenario
+from simcrm.scenario.paths import lookup
 
 DEFAULT_TRIALS = 32_768
 """Two blocks: about 0.15 s per evaluation for the shipped scenarios."""

@@ -13,7 +13,7 @@ from rich.table import Table
 from simcrm.analyses.compare import Comparison, compare
 from simcrm.cli.args import positive_int, seed
 from simcrm.report.terminal import report_console
-from simcrm.scenario.load import load_scenario
+from simcrm.scenario import load_scenario
 
 DEFAULT_TRIALS = 200_000
 

@@ -15,7 +15,7 @@ from simcrm.cli.args import positive_int, probability, seed
 from simcrm.engine.blocks import check_seed, check_trials, simulate
 from simcrm.report.figures import definitions_figure
 from simcrm.report.files import json_writer, png_writer, to_json, write_files
-from simcrm.scenario.load import load_scenario
+from simcrm.scenario import load_scenario
 
 DEFAULT_TRIALS = 100_000
 SHOWN = {

@@ -15,7 +15,7 @@ from simcrm.cli.args import positive_int, probability, seed
 from simcrm.errors import InputError
 from simcrm.report.figures import posterior_figure, reported_rate_figure
 from simcrm.report.files import json_writer, png_writer, to_json, write_files
-from simcrm.scenario.load import load_scenario
+from simcrm.scenario import load_scenario
 
 DEFAULT_COHORT = 200
 DEFAULT_SURVEYS = 2_000

@@ -14,10 +14,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from simcrm.distributions import Distribution
 from simcrm.errors import InputError
+from simcrm.scenario.paths import lookup
 from simcrm.scenario.schema import Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -84,52 +85,10 @@ def _cached_lookup(scenario: Scenario, path: str) -> object:
     return cache[path]
 
 
-def lookup(scenario: Scenario, path: str) -> object:
-    """The scenario's value at a dotted path (``components.integration.overrun.p90``)."""
-    node: object = scenario
-    for part in path.split("."):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, BaseModel) and part in type(node).model_fields:
-            node = getattr(node, part)
-        else:
-            raise InputError(path, part, "no such scenario parameter")
-    return node
-
-
 def _as_distribution(node: BaseModel, path: str) -> Distribution:
     if not hasattr(node, "sample"):
         raise InputError(path, node, "not a distribution")
     return node  # type: ignore[return-value]
-
-
-def overridable(scenario: Scenario) -> dict[str, str]:
-    """Every numeric or distribution parameter path of a scenario, with its kind.
-
-    Returns
-    -------
-    dict
-        Path → ``"number"`` or ``"distribution"``.
-    """
-    found: dict[str, str] = {}
-
-    def walk(prefix: str, node: object) -> None:
-        if isinstance(node, BaseModel) and hasattr(node, "sample"):
-            found[prefix] = "distribution"
-        elif isinstance(node, BaseModel):
-            for name in type(node).model_fields:
-                walk(f"{prefix}.{name}".lstrip("."), getattr(node, name))
-        elif isinstance(node, Mapping):
-            for key, child in node.items():
-                walk(f"{prefix}.{key}", child)
-        elif isinstance(node, int | float) and not isinstance(node, bool):
-            found[prefix] = "number"
-        if prefix in NOT_OVERRIDABLE or prefix.endswith(".share"):
-            found.pop(prefix, None)
-
-    for section in ("plan", "components", "execution", "scope", "adoption", "reviews", "money"):
-        walk(section, getattr(scenario, section))
-    return found
 
 
 def per_component(params: Parameters, field: str, n: int) -> FloatArray:
@@ -141,51 +100,3 @@ def per_component(params: Parameters, field: str, n: int) -> FloatArray:
     if all(isinstance(v, float) for v in values):
         return np.array(values)[:, None]
     return np.vstack([np.broadcast_to(v, n) for v in values])
-
-
-NOT_OVERRIDABLE = frozenset(
-    {
-        "reviews.cycle_months",
-        "reviews.max_rescues",
-        "reviews.abandon_min_months",
-        "money.discount_rate",
-        "scope.effect",
-        "execution.max_execution_months",
-    }
-)
-"""Parameters the model reads as whole-run settings, not per trial."""
-
-
-def check_override_range(
-    scenario: Scenario, path: str, support: tuple[float, float], field: str
-) -> None:
-    """Refuse per-trial values outside what the parameter's own field allows.
-
-    The field is re-validated at both ends of ``support`` with the scenario's schema.
-    """
-    from simcrm.scenario.schema import SUPPORT_RULES
-
-    for section_name, name, low, high in SUPPORT_RULES:
-        if path == f"{section_name}.{name}" and (support[0] < low or support[1] > high):
-            raise InputError(field, list(support), f"{path} must stay within [{low:g}, {high:g}]")
-    *parents, leaf = path.split(".")
-    section = lookup(scenario, ".".join(parents))
-    if not isinstance(section, BaseModel):
-        raise InputError(field, path, "not a parameter the model can vary")
-    current = getattr(section, leaf)
-    for end in support:
-        end = float(np.clip(end, -1e12, 1e12))  # an unbounded support: any large value
-        trial_value: object = (
-            end if isinstance(current, int | float) else {"kind": "fixed", "value": end}
-        )
-        try:
-            type(section).model_validate({**section.model_dump(), leaf: trial_value})
-        except ValidationError as err:
-            message = err.errors()[0]["msg"].removeprefix("Value error, ")
-            raise InputError(
-                field, end, f"its values range over {support}, but {path}: {message}"
-            ) from None
-        except InputError as err:
-            raise InputError(
-                field, end, f"its values range over {support}, but {err.allowed}"
-            ) from None

@@ -1,1 +1,1 @@
-"""TODO"""
+"""What a person reads: terminal tables, figures, and output files written atomically."""

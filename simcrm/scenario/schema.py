@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from simcrm.distributions import Distribution, DistributionOrNumber, Fixed
 from simcrm.errors import ScenarioError
 from simcrm.scenario.costcurve import BENCHMARK_POINTS, Complexity
+from simcrm.scenario.criteria import compile_criteria
 from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, OUTPUT_COLUMNS
+from simcrm.scenario.paths import SUPPORT_RULES, check_override_range, overridable
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
@@ -211,21 +213,6 @@ class Report(Section):
     crosstab: tuple[str, str] | None = None
 
 
-SUPPORT_RULES: tuple[tuple[str, str, float, float], ...] = (
-    ("plan", "planned_months", 1e-9, float("inf")),
-    ("plan", "planning_quality", 0.0, 1.0),
-    ("scope", "effect", 0.0, float("inf")),
-    ("adoption", "ceiling", 0.0, 1.0),
-    ("adoption", "innovation", 0.0, 1.0),
-    ("adoption", "imitation", 0.0, float("inf")),
-    ("adoption", "discontinuance", 0.0, 1.0),
-    ("money", "running_cost_per_user_month", 0.0, float("inf")),
-    ("money", "running_fixed_month", 0.0, float("inf")),
-    ("money", "intangible_points", 0.0, float("inf")),
-)
-"""Distribution-valued fields and the interval their values must stay in."""
-
-
 class Scenario(Section):
     """A whole CRM project model: load with :func:`simcrm.load_scenario`."""
 
@@ -279,8 +266,6 @@ class Scenario(Section):
         return self
 
     def _check_population(self) -> None:
-        from simcrm.model.parameters import check_override_range, overridable
-
         allowed = overridable(self)
         pop = self.population
         both = set(pop.heterogeneity) & set(pop.epistemic)
@@ -351,8 +336,6 @@ class Scenario(Section):
             )
 
     def _check_criteria(self) -> None:
-        from simcrm.scenario.criteria import compile_criteria
-
         compile_criteria(self.criteria, {c: c in BOOLEAN_OUTPUTS for c in OUTPUT_COLUMNS})
         if self.report.crosstab is not None:
             for name in self.report.crosstab:

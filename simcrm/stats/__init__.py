@@ -1,1 +1,3 @@
-"""TODO"""
+"""Statistics of simulated trials: mergeable summaries, accumulators and intervals.
+
+Depends only on the scenario's output names and on numpy/scipy."""

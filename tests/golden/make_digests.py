@@ -74,9 +74,17 @@ def digests() -> dict[str, str]:
         for path in sorted((ROOT / "scenarios").glob("*.toml")):
             out = work / path.stem
             simcrm(
-                "run", str(path), "--trials", str(TRIALS), "--chunk-size", "16384",
-                "--out", str(out), "--quiet", cwd=work,
-            )  # fmt: skip
+                "run",
+                str(path),
+                "--trials",
+                str(TRIALS),
+                "--chunk-size",
+                "16384",
+                "--out",
+                str(out),
+                "--quiet",
+                cwd=work,
+            )
             for chunk in sorted((out / "data").glob("*.parquet")):
                 found[f"run/{path.stem}/{chunk.name}"] = sha(chunk.read_bytes())
             found[f"run/{path.stem}/summary.json"] = sha((out / "summary.json").read_bytes())
@@ -99,7 +107,7 @@ def digests() -> dict[str, str]:
                 str(work / "fr"),
                 "--json",
                 cwd=work,
-            )  # fmt: skip
+            )
         )
         found["definitions/baseline"] = untimed(
             simcrm(
@@ -111,7 +119,7 @@ def digests() -> dict[str, str]:
                 str(work / "defs"),
                 "--json",
                 cwd=work,
-            )  # fmt: skip
+            )
         )
         found["compare/half-full"] = untimed(
             simcrm(
@@ -122,7 +130,7 @@ def digests() -> dict[str, str]:
                 "20000",
                 "--json",
                 cwd=work,
-            )  # fmt: skip
+            )
         )
         found["calibrate/baseline"] = untimed(
             simcrm(
@@ -138,7 +146,7 @@ def digests() -> dict[str, str]:
                 str(work / "cal.toml"),
                 "--json",
                 cwd=work,
-            )  # fmt: skip
+            )
         )
     return found
 
@@ -152,8 +160,9 @@ def main() -> int:
     record = json.loads(RECORD.read_text())
     if record["versions"] != versions():
         print(f"versions differ from the record: {record['versions']} vs {versions()}")
-    changed = sorted(k for k in record["digests"].keys() | now.keys()
-                     if record["digests"].get(k) != now.get(k))  # fmt: skip
+    changed = sorted(
+        k for k in record["digests"].keys() | now.keys() if record["digests"].get(k) != now.get(k)
+    )
     for key in changed:
         print(f"differs: {key}")
     print(f"{len(now) - len(changed)} of {len(now)} digests equal the record")

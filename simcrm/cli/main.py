@@ -1,0 +1,53 @@
+"""The ``simcrm`` command line: one module per subcommand, each a thin wrapper over a stage.
+
+Exit codes: 0 success, 2 bad usage or input (one line on stderr), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from simcrm.cli import (
+    calibrate,
+    compare,
+    definitions,
+    estimate,
+    failure_rate,
+    run,
+    summary,
+    validate,
+)
+from simcrm.errors import InputError
+
+COMMANDS = (validate, run, summary, estimate, compare, failure_rate, definitions, calibrate)
+"""Subcommand modules, each with ``register(subparsers)``, in the order ``--help`` lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="simcrm", description="Monte Carlo risk simulation of CRM projects."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``simcrm`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except InputError as err:
+        print(f"simcrm: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("simcrm: interrupted; the manifest says how to resume", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return code

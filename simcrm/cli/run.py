@@ -1,0 +1,84 @@
+"""``simcrm run SCENARIO``: simulate to a Parquet results directory and print the summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from simcrm.cli.args import positive_int, seed
+from simcrm.engine.run import RunRequest, execute, sigterm_interrupts
+from simcrm.report.terminal import print_summary
+from simcrm.scenario import load_scenario
+
+
+def register(sub: Any) -> None:
+    """Add the ``run`` subcommand."""
+    p = sub.add_parser("run", help="simulate a scenario to a Parquet results directory")
+    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument("--trials", type=positive_int, help="number of trials (default: the scenario's)")
+    p.add_argument("--seed", type=seed, help="root seed (default: the scenario's)")
+    p.add_argument("--out", type=Path, help="results directory (default: results/<scenario name>)")
+    p.add_argument(
+        "--chunk-size",
+        type=positive_int,
+        default=262_144,
+        help="trials per chunk (whole blocks of 16,384)",
+    )
+    p.add_argument("--force", action="store_true", help="replace a directory holding another run")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted run")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="processes of a local Dask cluster (default 1: in this process)",
+    )
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://host:8786"
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """``simcrm run SCENARIO``: simulate to Parquet and print the summary."""
+    scenario = load_scenario(args.scenario)
+    request = RunRequest(
+        scenario=scenario,
+        trials=args.trials,
+        seed=args.seed,
+        out=args.out,
+        chunk_trials=args.chunk_size,
+        force=args.force,
+        resume=args.resume,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        scenario_path=args.scenario,
+    )
+    err = Console(stderr=True)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with (
+        sigterm_interrupts(),
+        Progress(*columns, console=err, transient=True, disable=args.quiet) as bar,
+    ):
+        task = bar.add_task(f"simulating {scenario.name}", total=request.n)
+        summary = execute(request, progress=lambda k: bar.advance(task, k))
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    elif not args.quiet:
+        print_summary(summary, title=scenario.name, currency=scenario.currency)
+        Console().print(
+            f"[dim]results: {request.directory}/ (Parquet, manifest.json, summary.json)[/dim]"
+        )
+    return 0

@@ -1,0 +1,119 @@
+"""Dotted parameter paths into a scenario: look up, list what can vary, check a range.
+
+A path names a field through the scenario's sections and tables, e.g.
+``"scope.discovery_rate"``, ``"plan.planning_quality"`` or
+``"components.integration.overrun.p90"``. Analyses that vary parameters per trial
+(population heterogeneity, epistemic worlds, calibration) name them this way.
+Works on any pydantic model, so the schema itself can use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from simcrm.errors import InputError
+
+SUPPORT_RULES: tuple[tuple[str, str, float, float], ...] = (
+    ("plan", "planned_months", 1e-9, float("inf")),
+    ("plan", "planning_quality", 0.0, 1.0),
+    ("scope", "effect", 0.0, float("inf")),
+    ("adoption", "ceiling", 0.0, 1.0),
+    ("adoption", "innovation", 0.0, 1.0),
+    ("adoption", "imitation", 0.0, float("inf")),
+    ("adoption", "discontinuance", 0.0, 1.0),
+    ("money", "running_cost_per_user_month", 0.0, float("inf")),
+    ("money", "running_fixed_month", 0.0, float("inf")),
+    ("money", "intangible_points", 0.0, float("inf")),
+)
+"""Distribution-valued fields and the interval their values must stay in."""
+
+
+def lookup(scenario: BaseModel, path: str) -> object:
+    """The scenario's value at a dotted path (``components.integration.overrun.p90``)."""
+    node: object = scenario
+    for part in path.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, BaseModel) and part in type(node).model_fields:
+            node = getattr(node, part)
+        else:
+            raise InputError(path, part, "no such scenario parameter")
+    return node
+
+
+def overridable(scenario: BaseModel) -> dict[str, str]:
+    """Every numeric or distribution parameter path of a scenario, with its kind.
+
+    Returns
+    -------
+    dict
+        Path → ``"number"`` or ``"distribution"``.
+    """
+    found: dict[str, str] = {}
+
+    def walk(prefix: str, node: object) -> None:
+        if isinstance(node, BaseModel) and hasattr(node, "sample"):
+            found[prefix] = "distribution"
+        elif isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                walk(f"{prefix}.{name}".lstrip("."), getattr(node, name))
+        elif isinstance(node, Mapping):
+            for key, child in node.items():
+                walk(f"{prefix}.{key}", child)
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            found[prefix] = "number"
+        if prefix in NOT_OVERRIDABLE or prefix.endswith(".share"):
+            found.pop(prefix, None)
+
+    for section in ("plan", "components", "execution", "scope", "adoption", "reviews", "money"):
+        walk(section, getattr(scenario, section))
+    return found
+
+
+NOT_OVERRIDABLE = frozenset(
+    {
+        "reviews.cycle_months",
+        "reviews.max_rescues",
+        "reviews.abandon_min_months",
+        "money.discount_rate",
+        "scope.effect",
+        "execution.max_execution_months",
+    }
+)
+"""Parameters the model reads as whole-run settings, not per trial."""
+
+
+def check_override_range(
+    scenario: BaseModel, path: str, support: tuple[float, float], field: str
+) -> None:
+    """Refuse per-trial values outside what the parameter's own field allows.
+
+    The field is re-validated at both ends of ``support`` with the scenario's schema.
+    """
+    for section_name, name, low, high in SUPPORT_RULES:
+        if path == f"{section_name}.{name}" and (support[0] < low or support[1] > high):
+            raise InputError(field, list(support), f"{path} must stay within [{low:g}, {high:g}]")
+    *parents, leaf = path.split(".")
+    section = lookup(scenario, ".".join(parents))
+    if not isinstance(section, BaseModel):
+        raise InputError(field, path, "not a parameter the model can vary")
+    current = getattr(section, leaf)
+    for end in support:
+        end = float(np.clip(end, -1e12, 1e12))  # an unbounded support: any large value
+        trial_value: object = (
+            end if isinstance(current, int | float) else {"kind": "fixed", "value": end}
+        )
+        try:
+            type(section).model_validate({**section.model_dump(), leaf: trial_value})
+        except ValidationError as err:
+            message = err.errors()[0]["msg"].removeprefix("Value error, ")
+            raise InputError(
+                field, end, f"its values range over {support}, but {path}: {message}"
+            ) from None
+        except InputError as err:
+            raise InputError(
+                field, end, f"its values range over {support}, but {err.allowed}"
+            ) from None
