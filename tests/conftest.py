@@ -42,3 +42,13 @@ def minimal() -> dict[str, Any]:
 @pytest.fixture
 def baseline_path() -> Path:
     return ROOT / "scenarios" / "baseline.toml"
+
+
+SLOW = ROOT / "tests" / "slow"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under ``tests/slow/`` is marked ``slow`` (skipped by ``make test-quick``)."""
+    for item in items:
+        if SLOW in item.path.parents:
+            item.add_marker(pytest.mark.slow)

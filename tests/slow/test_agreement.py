@@ -53,7 +53,6 @@ import copy
 import math
 import tomllib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,8 +64,8 @@ import simcrm
 from simcrm.reference import simulate_reference
 from simcrm.scenario.load import load_scenario, parse_scenario, scenario_from_dict
 from simcrm.scenario.schema import Scenario
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = ROOT / "scenarios"
 
 FAMILY_ALPHA = 0.001

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from simcrm.cli import main
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 
 def _toml(value: Any) -> str:
