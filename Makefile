@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-quick lint bench clean
+.PHONY: run test test-quick lint bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## speed and memory, written to results/bench/bench.json
 	$(BIN)/python benchmarks/bench.py
+
+docs: $(STAMP)  ## docs/scenario-reference.md, generated from the scenario schema
+	$(BIN)/python -m simcrm.scenario.reference_doc > docs/scenario-reference.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

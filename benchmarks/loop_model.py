@@ -244,7 +244,7 @@ class Setup:
 
 
 def run_trial(s: Setup, rng: np.random.Generator) -> dict[str, Any]:
-    """One project from plan to horizon: the output columns of MODEL.md §7 (no verdicts)."""
+    """One project from plan to horizon: the output columns of docs/model.md §7 (no verdicts)."""
     # plan
     budget = s.budget
     planned_months = s.planned_months(rng)

@@ -1,4 +1,4 @@
-"""Random streams: one seed, a stream per block of trials and per model stage (MODEL.md §8).
+"""Random streams: one seed, a stream per block of trials and per model stage (docs/model.md §8).
 
 Block ``k`` draws from child ``k`` of ``SeedSequence(seed)``; inside a block every model
 stage has its own grandchild. ``SeedSequence(seed, spawn_key=(k, s))`` equals
@@ -14,7 +14,7 @@ from enum import IntEnum
 import numpy as np
 
 BLOCK_SIZE = 16_384
-"""Trials per block (*contract*: MODEL.md §8)."""
+"""Trials per block (*contract*: docs/model.md §8)."""
 
 
 class Stage(IntEnum):

@@ -1,7 +1,7 @@
 """Calibrate a scenario's numeric parameters to statistics of its outputs.
 
-Every evaluation rebuilds the scenario with the candidate values (``model_dump`` →
-:func:`~simcrm.scenario.load.scenario_from_dict`, so each candidate is validated like a
+Every evaluation rebuilds the scenario with the candidate values
+(:func:`~simcrm.scenario.editing.with_values`, so each candidate is validated like a
 file) and simulates the same trials from the same seed: common random numbers make the
 loss a deterministic function of the parameters. The loss is the weighted mean of
 squared scaled residuals (:mod:`simcrm.analyses.targets`); it is minimised by Nelder–Mead on the
@@ -13,20 +13,25 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
 
-from simcrm.analyses.targets import TargetsFile, round_value, with_values
-from simcrm.engine.blocks import check_seed, check_trials
+if TYPE_CHECKING:
+    import pandas as pd
+
+from simcrm.analyses.targets import TargetsFile, round_value
+from simcrm.engine.blocks import Job
+from simcrm.engine.defaults import resolve
+from simcrm.engine.executors import Executor, InProcess
+from simcrm.engine.mapping import collect_columns
 from simcrm.errors import ScenarioError
-from simcrm.model import simulate_block
 from simcrm.scenario.criteria import Criterion
+from simcrm.scenario.editing import with_values
 from simcrm.scenario.paths import lookup
 from simcrm.scenario.schema import Scenario
-from simcrm.streams import block_count, block_sizes
 
 PENALTY = 1e6
 """Loss of a candidate the schema refuses (e.g. a p90 below its p50)."""
@@ -61,17 +66,16 @@ class Fit:
     trials: int
     seed: int
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return dict(self.__dict__)
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per target: ``target``, ``statistic``, ``value``, ``weight``,
+        ``before``, ``after``, ``check``."""
+        import pandas as pd
 
-def simulate_columns(scenario: Scenario, trials: int, seed: int) -> Columns:
-    """All output columns of ``trials`` trials, as numpy arrays (no DataFrame)."""
-    parts = [
-        simulate_block(scenario, seed, k, n) for k, n in block_sizes(trials, 0, block_count(trials))
-    ]
-    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+        return pd.DataFrame(self.rows)
 
 
 def statistics(spec: TargetsFile, events: dict[str, Criterion], columns: Columns) -> list[float]:
@@ -111,6 +115,7 @@ def calibrate(
     seed: int,
     max_evaluations: int = 300,
     base_dir: Path | None = None,
+    executor: Executor | None = None,
 ) -> Fit:
     """Fit the targets file's free parameters to its targets.
 
@@ -126,9 +131,12 @@ def calibrate(
         Budget of the optimiser (simulations).
     base_dir
         Directory of the scenario file (for relative data files).
+    executor
+        Where each evaluation's chunks are computed (default: in this process); the
+        sample is the same on every executor.
     """
-    check_trials(trials)
-    check_seed(seed)
+    trials, seed = resolve(trials=trials, seed=seed)
+    pool = executor if executor is not None else InProcess()
     start_time = time.perf_counter()
     paths = list(spec.parameters)
     low = np.array([spec.parameters[p][0] for p in paths])
@@ -141,10 +149,10 @@ def calibrate(
 
     def achieved(values: dict[str, float], on: int = seed) -> list[float] | None:
         try:
-            candidate = with_values(scenario, values, base_dir)
+            candidate = with_values(scenario, values, base_dir, keep_text=False)
         except ScenarioError:
             return None
-        return statistics(spec, events, simulate_columns(candidate, trials, on))
+        return statistics(spec, events, collect_columns(Job(candidate, on, trials), pool))
 
     def objective(u: npt.NDArray[np.float64]) -> float:
         got = achieved(values_at(u))

@@ -1,4 +1,4 @@
-"""Paired comparison of two scenarios on common random numbers (MODEL.md §8).
+"""Paired comparison of two scenarios on common random numbers (docs/model.md §8).
 
 Both scenarios are simulated on the same seed, so trial ``i`` of each shares every
 random draw of the stages the scenarios do not change. The difference of each summary
@@ -13,6 +13,7 @@ figure is then estimated with far less noise than from two independent runs:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,10 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from simcrm.engine.blocks import check_seed, simulate
+from simcrm.engine.blocks import Job
+from simcrm.engine.defaults import resolve
+from simcrm.engine.executors import Executor, InProcess
+from simcrm.engine.mapping import collect_columns
 from simcrm.scenario.outputs import FAIL_PREFIX
 from simcrm.scenario.schema import Scenario
 from simcrm.stats.summary import DISTRIBUTION_COLUMNS
@@ -30,10 +34,70 @@ BATCH = 2_000
 
 PERCENTILES = (0.10, 0.50, 0.90)
 
-Comparison = dict[str, Any]
+
+@dataclass(frozen=True)
+class Difference:
+    """One figure of A and of B, their difference ``B − A``, its standard error and 95%
+    interval."""
+
+    a: float
+    b: float
+    difference: float
+    se: float
+    ci95: tuple[float, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"a", "b", "difference", "se", "ci95"}``."""
+        return {
+            "a": self.a,
+            "b": self.b,
+            "difference": self.difference,
+            "se": self.se,
+            "ci95": list(self.ci95),
+        }
 
 
-def paired_difference(a: npt.ArrayLike, b: npt.ArrayLike, level: float = 0.95) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Comparison:
+    """Paired differences ``B − A`` of every summary figure of two scenarios.
+
+    Attributes
+    ----------
+    trials
+        Trials on each side (the same trials: common random numbers).
+    figures
+        Figure name (``P(fail cio)``, ``mean npv``, ``P90 cost_overrun`` …) → difference.
+    a, b
+        The scenarios' names ('' when compared from frames).
+    seed
+        The seed both sides ran from (None when compared from frames).
+    """
+
+    trials: int
+    figures: dict[str, Difference]
+    a: str = ""
+    b: str = ""
+    seed: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form (what ``simcrm compare --json`` prints)."""
+        return {
+            "trials": self.trials,
+            "figures": {k: v.to_dict() for k, v in self.figures.items()},
+            "a": self.a,
+            "b": self.b,
+            "seed": self.seed,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per figure: ``figure``, ``a``, ``b``, ``difference``, ``se``, ``low``,
+        ``high``."""
+        rows = [(name, d.a, d.b, d.difference, d.se, *d.ci95) for name, d in self.figures.items()]
+        columns = ["figure", "a", "b", "difference", "se", "low", "high"]
+        return pd.DataFrame(rows, columns=columns)
+
+
+def paired_difference(a: npt.ArrayLike, b: npt.ArrayLike, level: float = 0.95) -> Difference:
     """Mean of ``b − a`` over paired trials with its normal-theory interval.
 
     Trials where either value is NaN are left out.
@@ -49,9 +113,7 @@ def paired_difference(a: npt.ArrayLike, b: npt.ArrayLike, level: float = 0.95) -
     return _entry(float(x[keep].mean()), float(y[keep].mean()), mean, se, z)
 
 
-def independent_difference(
-    a: npt.ArrayLike, b: npt.ArrayLike, level: float = 0.95
-) -> dict[str, Any]:
+def independent_difference(a: npt.ArrayLike, b: npt.ArrayLike, level: float = 0.95) -> Difference:
     """Mean of ``b`` minus mean of ``a`` for two independent samples (Welch's standard error)."""
     x = np.asarray(a, dtype=np.float64)
     y = np.asarray(b, dtype=np.float64)
@@ -63,7 +125,7 @@ def independent_difference(
 
 def batch_quantile_difference(
     a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], q: float, level: float = 0.95
-) -> dict[str, Any]:
+) -> Difference:
     """Difference of the ``q`` quantiles of ``b`` and ``a`` with a batch-means interval."""
     full_a = float(np.nanquantile(a, q))
     full_b = float(np.nanquantile(b, q))
@@ -81,8 +143,8 @@ def batch_quantile_difference(
     return _entry(full_a, full_b, full_b - full_a, se, t)
 
 
-def _entry(a: float, b: float, diff: float, se: float, z: float) -> dict[str, Any]:
-    return {"a": a, "b": b, "difference": diff, "se": se, "ci95": [diff - z * se, diff + z * se]}
+def _entry(a: float, b: float, diff: float, se: float, z: float) -> Difference:
+    return Difference(a, b, diff, se, (diff - z * se, diff + z * se))
 
 
 def compare_frames(a: pd.DataFrame, b: pd.DataFrame) -> Comparison:
@@ -90,14 +152,13 @@ def compare_frames(a: pd.DataFrame, b: pd.DataFrame) -> Comparison:
 
     Returns
     -------
-    dict
-        ``trials`` and ``figures``: figure name → ``{"a", "b", "difference", "se",
-        "ci95"}``. Figures: ``P(fail <criterion>)`` for criteria in both, ``P(<event>)``,
+    Comparison
+        ``trials`` and ``figures``: figure name → :class:`Difference`. Figures: ``P(fail <criterion>)`` for criteria in both, ``P(<event>)``,
         and the mean and P10, P50, P90 of each distribution column.
     """
     if len(a) != len(b):
         raise ValueError("paired comparison needs the same trials on both sides")
-    figures: dict[str, dict[str, Any]] = {}
+    figures: dict[str, Difference] = {}
     shared = [c for c in a.columns if c.startswith(FAIL_PREFIX) and c in b.columns]
     for column in shared:
         figures[f"P(fail {column.removeprefix(FAIL_PREFIX)})"] = paired_difference(
@@ -116,11 +177,15 @@ def compare_frames(a: pd.DataFrame, b: pd.DataFrame) -> Comparison:
         figures[f"mean {column}"] = paired_difference(x, y)
         for q in PERCENTILES:
             figures[f"P{round(100 * q)} {column}"] = batch_quantile_difference(x, y, q)
-    return {"trials": len(a), "figures": figures}
+    return Comparison(len(a), figures)
 
 
-def compare(a: Scenario, b: Scenario, trials: int, seed: int) -> Comparison:
+def compare(
+    a: Scenario, b: Scenario, trials: int, seed: int, executor: Executor | None = None
+) -> Comparison:
     """Simulate two scenarios on common random numbers and compare them (B − A)."""
-    check_seed(seed)
-    result = compare_frames(simulate(a, trials, seed), simulate(b, trials, seed))
-    return result | {"a": a.name, "b": b.name, "seed": seed}
+    trials, seed = resolve(trials=trials, seed=seed)
+    pool = executor if executor is not None else InProcess()
+    frames = [pd.DataFrame(collect_columns(Job(s, seed, trials), pool)) for s in (a, b)]
+    result = compare_frames(*frames)
+    return Comparison(result.trials, result.figures, a.name, b.name, seed)

@@ -1,7 +1,7 @@
 """The "70% of CRM projects fail" claim as a distribution: analysis of simulated surveys.
 
 :func:`analyse` runs the two-level simulation (:mod:`simcrm.analyses.survey`) and returns a
-JSON-ready dictionary of every figure: per criterion the distribution of the rate a
+:class:`FailureRate` holding every figure: per criterion the distribution of the rate a
 survey would report, ``P(reported ≥ claim)`` and the variance split; given an observed
 survey result, the posterior of the true rate and an ABC posterior of the epistemic
 parameters (:mod:`simcrm.analyses.survey_stats` documents the estimators).
@@ -12,17 +12,80 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 from simcrm.analyses.survey import SurveyDesign, SurveySample, simulate_surveys
 from simcrm.analyses.survey_stats import abc_posterior, describe, posterior_true_rate, reported_rate
+from simcrm.engine.executors import Executor
 from simcrm.errors import InputError
 from simcrm.scenario.schema import Scenario
 
 Result = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FailureRate:
+    """What surveys of ``cohort`` projects would report, in ``surveys`` possible worlds.
+
+    Attributes
+    ----------
+    scenario, seed, cohort, surveys, projects_per_world, claim, seconds
+        What was simulated, and how long it took.
+    epistemic
+        Per epistemic parameter, the distribution of its value across worlds.
+    heterogeneity
+        The parameters drawn per project.
+    criteria
+        Per criterion: the reported rate's mean and quantiles (``p5`` … ``p95``),
+        ``at_least_claim`` (share of surveys reporting the claim or more, with its
+        interval) and ``variance`` (its split into epistemic and sampling parts).
+    observed
+        Given an observed survey result: the posterior of the true rate and the ABC
+        posterior of the epistemic parameters (None without one).
+    """
+
+    scenario: str
+    seed: int
+    cohort: int
+    surveys: int
+    projects_per_world: int
+    claim: float
+    seconds: float
+    epistemic: dict[str, dict[str, float]]
+    heterogeneity: list[str]
+    criteria: dict[str, Result]
+    observed: Result | None = None
+
+    def to_dict(self) -> Result:
+        """The JSON-ready form (what ``failure-rate.json`` holds)."""
+        out = {k: v for k, v in self.__dict__.items() if k != "observed"}
+        return out if self.observed is None else out | {"observed": self.observed}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per criterion: the reported rate's mean, 5th and 95th percentiles,
+        P(reported ≥ claim) with its interval, and the epistemic share of its variance."""
+        import pandas as pd
+
+        rows = [
+            {
+                "criterion": name,
+                "mean": e["mean"],
+                "p5": e["p5"],
+                "p95": e["p95"],
+                "p_at_least_claim": e["at_least_claim"]["p"],
+                "low": e["at_least_claim"]["ci95"][0],
+                "high": e["at_least_claim"]["ci95"][1],
+                "epistemic_share": e["variance"]["epistemic_share"],
+            }
+            for name, e in self.criteria.items()
+        ]
+        return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)
@@ -65,35 +128,35 @@ def analyse(
     claim: float,
     observation: Observation | None = None,
     progress: Callable[[int], None] | None = None,
-) -> tuple[Result, SurveySample]:
+    executor: Executor | None = None,
+) -> tuple[FailureRate, SurveySample]:
     """Simulate ``R`` surveys of ``n`` projects and describe what they would report.
 
     Returns
     -------
     tuple
-        The JSON-ready result and the simulated sample (for plots).
+        The :class:`FailureRate` and the simulated sample (for plots).
     """
     if not scenario.criteria:
         raise InputError("criteria", {}, "the scenario names no failure criteria")
     if observation is not None:
         check_observation(scenario, observation)
     design.check()
-    sample = simulate_surveys(scenario, design, progress)
+    sample = simulate_surveys(scenario, design, progress, executor)
     n = design.cohort
-    result: Result = {
-        "scenario": scenario.name,
-        "seed": design.seed,
-        "cohort": n,
-        "surveys": design.surveys,
-        "projects_per_world": design.per_world,
-        "claim": claim,
-        "seconds": round(sample.seconds, 3),
-        "epistemic": {path: describe(v) for path, v in sample.worlds.items()},
-        "heterogeneity": list(scenario.population.heterogeneity),
-        "criteria": {c: reported_rate(k, n, claim) for c, k in sample.reported.items()},
-    }
-    if observation is not None:
-        result["observed"] = condition(sample, observation)
+    result = FailureRate(
+        scenario=scenario.name,
+        seed=design.seed,
+        cohort=n,
+        surveys=design.surveys,
+        projects_per_world=design.per_world,
+        claim=claim,
+        seconds=round(sample.seconds, 3),
+        epistemic={path: describe(v) for path, v in sample.worlds.items()},
+        heterogeneity=list(scenario.population.heterogeneity),
+        criteria={c: reported_rate(k, n, claim) for c, k in sample.reported.items()},
+        observed=condition(sample, observation) if observation is not None else None,
+    )
     return result, sample
 
 

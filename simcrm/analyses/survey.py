@@ -9,8 +9,9 @@ Layout (world-major): world ``r`` holds trials ``r·M … r·M + M − 1`` of on
 ``R·M`` trials; its first ``n`` are the *survey* (the reported failure rate is ``k_r/n``)
 and all ``M ≥ n`` estimate the world's true failure probability ``p_r`` (``j_r/M``).
 The world values come from :func:`simcrm.streams.world_generator` (drawn once per
-world) and reach the model as per-trial overrides; the run is simulated block by
-block, every block vectorised across the worlds it spans.
+world) and reach the model as per-trial overrides (:class:`WorldOverrides`); the run is
+simulated by the engine's block loop, chunk by chunk on any executor, every block
+vectorised across the worlds it spans, and only failure counts per world come back.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.engine.blocks import check_seed
+from simcrm.engine.blocks import DEFAULT_CHUNK_TRIALS, Chunk, Columns, Job
+from simcrm.engine.defaults import resolve
+from simcrm.engine.executors import Executor, InProcess
+from simcrm.engine.mapping import map_chunks
 from simcrm.errors import InputError
-from simcrm.model import simulate_block
 from simcrm.scenario.outputs import FAIL_PREFIX
 from simcrm.scenario.schema import MAX_TRIALS, Scenario
-from simcrm.streams import BLOCK_SIZE, block_count, block_sizes, world_generator
+from simcrm.streams import BLOCK_SIZE, world_generator
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -62,7 +65,7 @@ class SurveyDesign:
 
     def check(self) -> None:
         """Refuse a design the analysis cannot use (:class:`InputError`)."""
-        check_seed(self.seed)
+        resolve(trials=1, seed=self.seed)
         if self.cohort < 2:
             raise InputError("--cohort", self.cohort, "a survey needs at least 2 projects")
         if self.surveys < 2:
@@ -120,12 +123,61 @@ def draw_worlds(scenario: Scenario, seed: int, surveys: int) -> dict[str, FloatA
     }
 
 
+@dataclass(frozen=True)
+class WorldOverrides:
+    """Per-trial overrides of a world-major survey run: trial ``i`` lives in world
+    ``i // per_world`` and takes that world's epistemic values."""
+
+    worlds: dict[str, FloatArray]
+    per_world: int
+
+    def __call__(self, trials: IntArray) -> dict[str, FloatArray]:
+        """Each trial's world's value of every epistemic parameter."""
+        world = trials // self.per_world
+        return {path: values[world] for path, values in self.worlds.items()}
+
+
+@dataclass(frozen=True)
+class CountFailures:
+    """Reducer: failures per world and criterion among a chunk's trials.
+
+    Returns the index of the chunk's first world and, per criterion, the counts of the
+    worlds it spans among all its trials (``inner``) and among the survey's (``reported``).
+    """
+
+    criteria: tuple[str, ...]
+    cohort: int
+    per_world: int
+
+    def __call__(
+        self, job: Job, chunk: Chunk, columns: Columns
+    ) -> tuple[int, dict[str, IntArray], dict[str, IntArray]]:
+        """Count the chunk's failures by world."""
+        trial = np.arange(
+            chunk.first * BLOCK_SIZE, chunk.first * BLOCK_SIZE + len(columns["trial"])
+        )
+        world = trial // self.per_world
+        first = int(world[0])
+        local = world - first
+        span = int(local[-1]) + 1
+        in_survey = trial % self.per_world < self.cohort
+        inner: dict[str, IntArray] = {}
+        reported: dict[str, IntArray] = {}
+        for name in self.criteria:
+            fail = columns[FAIL_PREFIX + name].astype(bool)
+            inner[name] = np.bincount(local[fail], minlength=span)
+            reported[name] = np.bincount(local[fail & in_survey], minlength=span)
+        return first, inner, reported
+
+
 def simulate_surveys(
     scenario: Scenario,
     design: SurveyDesign,
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+    chunk_trials: int = DEFAULT_CHUNK_TRIALS,
 ) -> SurveySample:
-    """Simulate one survey in each of ``R`` worlds (world-major, block by block).
+    """Simulate one survey in each of ``R`` worlds (world-major, chunk by chunk).
 
     Parameters
     ----------
@@ -134,7 +186,12 @@ def simulate_surveys(
     design
         Cohort, number of worlds, seed, projects per world.
     progress
-        Called with the number of trials of each block when it is done.
+        Called with the number of trials of each chunk when it is done.
+    executor
+        Where to compute the chunks (default: in this process). Counts are integers
+        added per world, so the sample is the same on every executor and chunking.
+    chunk_trials
+        Trials per chunk of work.
 
     Returns
     -------
@@ -145,23 +202,19 @@ def simulate_surveys(
     start = time.perf_counter()
     n, m, r = design.cohort, design.per_world, design.surveys
     worlds = draw_worlds(scenario, design.seed, r)
-    names = list(scenario.criteria)
+    names = tuple(scenario.criteria)
     reported = {c: np.zeros(r, dtype=np.int64) for c in names}
     inner = {c: np.zeros(r, dtype=np.int64) for c in names}
-    total = r * m
-    for block, size in block_sizes(total, 0, block_count(total)):
-        trial = block * BLOCK_SIZE + np.arange(size, dtype=np.int64)
-        world = trial // m
-        first, span = int(world[0]), int(world[-1] - world[0]) + 1
-        local = world - first
-        overrides = {path: values[world] for path, values in worlds.items()}
-        columns = simulate_block(scenario, design.seed, block, size, overrides)
-        in_survey = trial % m < n
+    job = Job(scenario, design.seed, r * m, WorldOverrides(worlds, m))
+    pool = executor if executor is not None else InProcess()
+    counts = CountFailures(names, n, m)
+    for chunk, (first, chunk_inner, chunk_reported) in map_chunks(
+        job, counts, pool, chunk_trials=chunk_trials
+    ):
         for name in names:
-            fail = columns[FAIL_PREFIX + name].astype(bool)
-            window = slice(first, first + span)
-            inner[name][window] += np.bincount(local[fail], minlength=span)
-            reported[name][window] += np.bincount(local[fail & in_survey], minlength=span)
+            span = chunk_inner[name].size
+            inner[name][first : first + span] += chunk_inner[name]
+            reported[name][first : first + span] += chunk_reported[name]
         if progress is not None:
-            progress(size)
+            progress(chunk.trials(job.trials))
     return SurveySample(design, worlds, reported, inner, time.perf_counter() - start)

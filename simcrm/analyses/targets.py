@@ -190,25 +190,6 @@ def check_parameter(
             ) from None
 
 
-def with_values(
-    scenario: Scenario, values: dict[str, float], base_dir: Path | None = None
-) -> Scenario:
-    """The scenario with numeric fields replaced (rebuilt and validated again).
-
-    ``base_dir`` resolves relative data files (empirical distributions), as on loading.
-    """
-    from simcrm.scenario.load import scenario_from_dict
-
-    data: dict[str, Any] = scenario.model_dump()
-    for path, value in values.items():
-        node = data
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node[part]
-        node[leaf] = float(value)
-    return scenario_from_dict(data, base_dir=base_dir, source=scenario.name)
-
-
 def round_value(value: float, digits: int = 4) -> float:
     """``value`` to ``digits`` significant digits (what a calibrated file records)."""
     if value == 0 or not math.isfinite(value):

@@ -19,6 +19,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from simcrm.stats.intervals import wilson
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -39,14 +41,6 @@ DIMENSIONS = (
     Dimension("adoption_final", "<", "final adoption below", "fraction", (0.0, 1.0, 41)),
     Dimension("npv", "<", "NPV below", "currency", None),
 )
-
-
-def wilson_band(p: FloatArray, n: int, level: float = 0.95) -> tuple[FloatArray, FloatArray]:
-    """Vectorised Wilson score interval of proportions ``p`` from ``n`` trials."""
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
 def failure_curve(values: FloatArray, side: str, grid: FloatArray) -> FloatArray:
@@ -102,7 +96,7 @@ def explore(
         else:
             grid = np.linspace(*dim.grid[:2], dim.grid[2])
         p = failure_curve(values, dim.side, grid)
-        low, high = wilson_band(p, values.size)
+        low, high = wilson(np.round(p * values.size), values.size)
         t = threshold(values, dim.side, claim)
         t["in_range"] = bool(grid[0] <= t["value"] <= grid[-1])
         out["dimensions"][dim.column] = {

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from simcrm.errors import InputError
+from simcrm.scenario.shipped import resolve_scenario, resolve_targets
 
 
 def positive_int(text: str) -> int:
@@ -37,3 +43,25 @@ def probability(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text!r}: give a number from 0 to 1")
     return value
+
+
+def scenario_path(text: str) -> Path:
+    """A scenario file, or the bare name of a shipped scenario (``baseline``).
+
+    An unknown bare name is refused here, naming the shipped scenarios; a missing file
+    given as a path (``dir/x.toml``) is left to the command, which says "no such file"."""
+    return _resolved(text, resolve_scenario)
+
+
+def targets_path(text: str) -> Path:
+    """A targets file, or the bare name of a shipped one (``it_reference_class``)."""
+    return _resolved(text, resolve_targets)
+
+
+def _resolved(text: str, resolve: Callable[[str], Path]) -> Path:
+    try:
+        return resolve(text)
+    except InputError as err:
+        if os.sep in text or "/" in text:
+            return Path(text)
+        raise argparse.ArgumentTypeError(f"got {text!r}; {err.allowed}") from None

@@ -8,15 +8,16 @@ import math
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from simcrm.analyses.calibrate import Fit, calibrate
 from simcrm.analyses.targets import load_targets
-from simcrm.cli.args import positive_int, seed
+from simcrm.cli.args import positive_int, scenario_path, seed, targets_path
+from simcrm.cli.executor_options import add_executor_options, executor_from
 from simcrm.errors import InputError, SimcrmError
 from simcrm.report.files import text_writer, write_files
-from simcrm.scenario.editing import rename, substitute
+from simcrm.report.terminal import report_console
+from simcrm.scenario.editing import rename, set_values
 from simcrm.scenario.load import load_scenario, parse_scenario
 from simcrm.scenario.paths import lookup
 
@@ -29,8 +30,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "calibrate", help="fit numeric parameters to target statistics (common random numbers)"
     )
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
-    p.add_argument("--targets", type=Path, required=True, metavar="TARGETS.toml")
+    p.add_argument("scenario", type=scenario_path, metavar="SCENARIO")
+    p.add_argument("--targets", type=targets_path, required=True, metavar="TARGETS.toml")
     p.add_argument("--out", type=Path, help="default: results/<scenario>/calibrated.toml")
     p.add_argument("--trials", type=positive_int, default=DEFAULT_TRIALS)
     p.add_argument("--seed", type=seed, help="root seed (default: the scenario's)")
@@ -38,6 +39,7 @@ def register(sub: Any) -> None:
         "--max-evaluations", type=positive_int, default=300, help="optimiser budget (300)"
     )
     p.add_argument("--json", action="store_true", help="print the fit as JSON")
+    add_executor_options(p)
     p.set_defaults(func=run)
 
 
@@ -50,13 +52,16 @@ def run(args: argparse.Namespace) -> int:
     if out.is_dir():
         raise InputError("--out", str(out), "is a directory; give the calibrated file's name")
     s = scenario.simulation.seed if args.seed is None else args.seed
-    fit = calibrate(scenario, spec, events, args.trials, s, args.max_evaluations, base_dir)
+    with executor_from(args) as executor:
+        fit = calibrate(
+            scenario, spec, events, args.trials, s, args.max_evaluations, base_dir, executor
+        )
     text = calibrated_text(scenario.source_text, fit, args.targets, base_dir)
     write_files(out.parent, {out.name: text_writer(text)})
     if args.json:
-        print(json.dumps(fit.as_dict() | {"out": str(out)}, indent=2))
+        print(json.dumps(fit.to_dict() | {"out": str(out)}, indent=2))
         return 0
-    console = Console()
+    console = report_console()
     console.print(fit_table(fit, scenario.name, args.targets))
     console.print(parameter_table(fit))
     console.print(f"[dim]written: {out}[/dim]")
@@ -66,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 def calibrated_text(source: str, fit: Fit, targets: Path, base_dir: Path) -> str:
     """The scenario text with the fitted values substituted, checked by parsing it back."""
     note = f"calibrated to {targets.as_posix()}"
-    text = substitute(source, fit.fitted, note)
+    text = set_values(source, fit.fitted, note)
     name_line = next((ln for ln in text.splitlines() if ln.startswith("name")), None)
     if name_line is not None:
         name = name_line.split('"')[1]

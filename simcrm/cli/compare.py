@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
 from simcrm.analyses.compare import Comparison, compare
-from simcrm.cli.args import positive_int, seed
+from simcrm.cli.args import positive_int, scenario_path, seed
+from simcrm.cli.executor_options import add_executor_options, executor_from
 from simcrm.report.terminal import report_console
 from simcrm.scenario import load_scenario
 
@@ -24,11 +24,12 @@ def register(sub: Any) -> None:
         "compare",
         help="two scenarios on the same random numbers: paired differences with 95%% intervals",
     )
-    p.add_argument("a", type=Path, metavar="A.toml")
-    p.add_argument("b", type=Path, metavar="B.toml")
+    p.add_argument("a", type=scenario_path, metavar="A.toml")
+    p.add_argument("b", type=scenario_path, metavar="B.toml")
     p.add_argument("--trials", type=positive_int, default=DEFAULT_TRIALS)
     p.add_argument("--seed", type=seed, help="default: A's seed")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    add_executor_options(p)
     p.set_defaults(func=run)
 
 
@@ -37,9 +38,10 @@ def run(args: argparse.Namespace) -> int:
     a = load_scenario(args.a)
     b = load_scenario(args.b)
     s = a.simulation.seed if args.seed is None else args.seed
-    result = compare(a, b, args.trials, s)
+    with executor_from(args) as executor:
+        result = compare(a, b, args.trials, s, executor)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result.to_dict(), indent=2))
     else:
         report_console().print(comparison_table(result))
     return 0
@@ -64,7 +66,7 @@ def _fmt(name: str, x: float, signed: bool = True) -> str:
 def comparison_table(result: Comparison) -> Table:
     """The comparison as a table: A, B, B − A and its 95% interval for every figure."""
     table = Table(
-        title=f"{result['b']} − {result['a']}: paired on {result['trials']:,} trials (seed {result['seed']})",
+        title=f"{result.b} − {result.a}: paired on {result.trials:,} trials (seed {result.seed})",
         title_justify="left",
     )
     table.add_column("figure", no_wrap=True)
@@ -72,14 +74,14 @@ def comparison_table(result: Comparison) -> Table:
     table.add_column("B", justify="right", no_wrap=True)
     table.add_column("B − A", justify="right", no_wrap=True)
     table.add_column("95% interval", justify="right", no_wrap=True)
-    for name, f in result["figures"].items():
-        low, high = f["ci95"]
+    for name, f in result.figures.items():
+        low, high = f.ci95
         clear = not (low <= 0 <= high)
-        diff = _fmt(name, f["difference"])
+        diff = _fmt(name, f.difference)
         table.add_row(
             name,
-            _fmt(name, f["a"], signed=False),
-            _fmt(name, f["b"], signed=False),
+            _fmt(name, f.a, signed=False),
+            _fmt(name, f.b, signed=False),
             f"[bold]{diff}[/bold]" if clear else diff,
             f"[{_fmt(name, low)}, {_fmt(name, high)}]",
         )

@@ -7,14 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rich.console import Console
 from rich.table import Table
 
 from simcrm.analyses.thresholds import explore
-from simcrm.cli.args import positive_int, probability, seed
-from simcrm.engine.blocks import check_seed, check_trials, simulate
+from simcrm.cli.args import positive_int, probability, scenario_path, seed
+from simcrm.cli.executor_options import add_executor_options, executor_from
+from simcrm.engine.blocks import Job
+from simcrm.engine.defaults import resolve
+from simcrm.engine.mapping import collect_columns
 from simcrm.report.figures import definitions_figure
 from simcrm.report.files import json_writer, png_writer, to_json, write_files
+from simcrm.report.terminal import report_console
 from simcrm.scenario import load_scenario
 
 DEFAULT_TRIALS = 100_000
@@ -32,23 +35,22 @@ def register(sub: Any) -> None:
         "definitions",
         help="failure probability vs each criterion's threshold, and where a claim is reached",
     )
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument("scenario", type=scenario_path, metavar="SCENARIO")
     p.add_argument("--claim", type=probability, default=0.70, help="the claimed rate (0.70)")
     p.add_argument("--trials", type=positive_int, default=DEFAULT_TRIALS)
     p.add_argument("--seed", type=seed, help="root seed (default: the scenario's)")
     p.add_argument("--out", type=Path, help="default: results/<scenario>/definitions/")
     p.add_argument("--json", action="store_true", help="print every figure as JSON")
+    add_executor_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Simulate one sample, read the curves off its empirical CDFs, write and print them."""
     scenario = load_scenario(args.scenario)
-    s = scenario.simulation.seed if args.seed is None else args.seed
-    check_seed(s)
-    check_trials(args.trials)
-    frame = simulate(scenario, args.trials, s)
-    columns = {c: frame[c].to_numpy() for c in frame.columns}
+    trials, s = resolve(scenario, args.trials, args.seed)
+    with executor_from(args) as executor:
+        columns = collect_columns(Job(scenario, s, trials), executor)
     result = {"scenario": scenario.name, "seed": s, "currency": scenario.currency}
     result |= explore(columns, args.claim, scenario.criteria)
     out = args.out or Path("results") / scenario.name / "definitions"
@@ -62,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(result))
         return 0
-    console = Console()
+    console = report_console()
     console.print(curve_table(result))
     console.print(claim_table(result))
     console.print(f"[dim]written: {', '.join(str(p) for p in written)}[/dim]")

@@ -6,15 +6,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from simcrm.analyses.failure_rate import Observation, analyse, parse_observed, posterior_weights
 from simcrm.analyses.survey import SurveyDesign
-from simcrm.cli.args import positive_int, probability, seed
+from simcrm.cli.args import positive_int, probability, scenario_path, seed
+from simcrm.cli.executor_options import add_executor_options, executor_from
 from simcrm.errors import InputError
 from simcrm.report.figures import posterior_figure, reported_rate_figure
 from simcrm.report.files import json_writer, png_writer, to_json, write_files
+from simcrm.report.terminal import report_console
 from simcrm.scenario import load_scenario
 
 DEFAULT_COHORT = 200
@@ -31,7 +32,7 @@ def register(sub: Any) -> None:
         "failure-rate",
         help="two-level Monte Carlo: what surveys of n projects would report, per criterion",
     )
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument("scenario", type=scenario_path, metavar="SCENARIO")
     p.add_argument("--cohort", type=positive_int, help="projects per survey (default 200)")
     p.add_argument("--surveys", type=positive_int, default=DEFAULT_SURVEYS, help="worlds R")
     p.add_argument("--claim", type=probability, default=0.70, help="the claimed rate (0.70)")
@@ -52,6 +53,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--out", type=Path, help="default: results/<scenario>/failure-rate/")
     p.add_argument("--json", action="store_true", help="print every figure as JSON")
+    add_executor_options(p)
     p.set_defaults(func=run)
 
 
@@ -78,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
         seed=scenario.simulation.seed if args.seed is None else args.seed,
         inner=inner,
     )
-    result, sample = analyse(scenario, design, args.claim, observation)
+    with executor_from(args) as executor:
+        analysis, sample = analyse(scenario, design, args.claim, observation, executor=executor)
+    result = analysis.to_dict()
     out = args.out or Path("results") / scenario.name / "failure-rate"
     writers = {
         "failure-rate.json": json_writer(result),
@@ -92,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(result))
         return 0
-    console = Console()
+    console = report_console()
     console.print(survey_table(result))
     if "observed" in result:
         console.print(posterior_table(result["observed"]))

@@ -15,13 +15,26 @@ from simcrm.cli import (
     definitions,
     estimate,
     failure_rate,
+    init,
     run,
+    scenarios,
     summary,
     validate,
 )
 from simcrm.errors import InputError
 
-COMMANDS = (validate, run, summary, estimate, compare, failure_rate, definitions, calibrate)
+COMMANDS = (
+    scenarios,
+    init,
+    validate,
+    run,
+    summary,
+    estimate,
+    compare,
+    failure_rate,
+    definitions,
+    calibrate,
+)
 """Subcommand modules, each with ``register(subparsers)``, in the order ``--help`` lists them."""
 
 

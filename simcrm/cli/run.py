@@ -10,16 +10,17 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from simcrm.cli.args import positive_int, seed
+from simcrm.cli.args import positive_int, scenario_path, seed
+from simcrm.cli.executor_options import add_executor_options
 from simcrm.engine.run import RunRequest, execute, sigterm_interrupts
-from simcrm.report.terminal import print_summary
+from simcrm.report.terminal import print_summary, report_console
 from simcrm.scenario import load_scenario
 
 
 def register(sub: Any) -> None:
     """Add the ``run`` subcommand."""
     p = sub.add_parser("run", help="simulate a scenario to a Parquet results directory")
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument("scenario", type=scenario_path, metavar="SCENARIO")
     p.add_argument("--trials", type=positive_int, help="number of trials (default: the scenario's)")
     p.add_argument("--seed", type=seed, help="root seed (default: the scenario's)")
     p.add_argument("--out", type=Path, help="results directory (default: results/<scenario name>)")
@@ -31,16 +32,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--force", action="store_true", help="replace a directory holding another run")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        type=positive_int,
-        default=1,
-        help="processes of a local Dask cluster (default 1: in this process)",
-    )
-    where.add_argument(
-        "--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://host:8786"
-    )
+    add_executor_options(p)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(func=run)
@@ -75,10 +67,10 @@ def run(args: argparse.Namespace) -> int:
         task = bar.add_task(f"simulating {scenario.name}", total=request.n)
         summary = execute(request, progress=lambda k: bar.advance(task, k))
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary.to_dict(), indent=2))
     elif not args.quiet:
         print_summary(summary, title=scenario.name, currency=scenario.currency)
-        Console().print(
+        report_console().print(
             f"[dim]results: {request.directory}/ (Parquet, manifest.json, summary.json)[/dim]"
         )
     return 0

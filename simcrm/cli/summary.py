@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from simcrm.engine.run import load_summary, summarize_directory
+from simcrm.engine.run import load_summary, run_currency, summarize_directory
 from simcrm.report.terminal import print_summary
 
 
@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     if args.recompute:
         summary = summarize_directory(args.directory, manifest.get("crosstab"))
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary.to_dict(), indent=2))
     else:
-        print_summary(summary, title=manifest["scenario"]["name"])
+        scenario = manifest["scenario"]
+        print_summary(summary, title=scenario["name"], currency=run_currency(manifest))
     return 0

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
+from simcrm.cli.args import scenario_path
 from simcrm.scenario import load_scenario
 
 
 def register(sub: Any) -> None:
     """Add the ``validate`` subcommand."""
     p = sub.add_parser("validate", help="check scenario files")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="+", type=scenario_path, metavar="FILE")
     p.set_defaults(func=run)
 
 

@@ -108,8 +108,8 @@ def _read_column(path: Path, column: str) -> tuple[float, ...]:
 class Empirical(_Finite):
     """Bootstrap from data: inline ``values``, or a CSV ``file`` and its ``column``.
 
-    A relative ``file`` is resolved against the validation context's ``base_dir`` (the
-    scenario's folder), else the current directory; the data are loaded at validation.
+    A relative ``file`` is resolved against the scenario file's folder (``base_dir`` in
+    the validation context), else the current directory; the data are read on loading.
     """
 
     kind: Literal["empirical"] = "empirical"

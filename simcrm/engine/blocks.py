@@ -1,21 +1,34 @@
-"""Simulate trials: whole blocks, grouped into chunks of work (MODEL.md §8).
+"""The one block loop: any range of blocks of any scenario, optionally with per-trial overrides.
 
-A chunk is a range of block indices; it is fully described by ``(scenario, seed, trials,
-first block, stop block)``, so it can be computed anywhere and gives the same numbers.
+Trials are grouped in blocks of 16,384 (docs/model.md §8); block ``k`` draws only from
+streams derived from ``(seed, k)``. A :class:`Job` — scenario, seed, number of trials and
+optional per-trial parameter overrides — is fully described by a few kilobytes, so a
+range of its blocks can be computed anywhere (in this process or on a Dask worker) and
+gives the same numbers. Every analysis computes its trials through
+:func:`compute_blocks`, the only loop over :func:`simcrm.model.simulate_block`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
+import numpy.typing as npt
 
+from simcrm.engine.defaults import resolve
 from simcrm.errors import InputError
 from simcrm.model import simulate_block
-from simcrm.scenario.schema import MAX_TRIALS, Scenario
+from simcrm.scenario.schema import Scenario
 from simcrm.streams import BLOCK_SIZE, block_count, block_sizes
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Columns = dict[str, npt.NDArray[np.generic]]
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 DEFAULT_CHUNK_TRIALS = 16 * BLOCK_SIZE
 """Trials per chunk unless asked otherwise (262,144: ~60 MB of columns in memory)."""
@@ -24,9 +37,49 @@ MAX_CHUNK_TRIALS = 256 * BLOCK_SIZE
 """Largest chunk (4,194,304 trials): a worker holds about 1 KB a trial of its chunk."""
 
 
+class TrialOverrides(Protocol):
+    """Per-trial parameter values of a job, as a function of the trials' indices.
+
+    Must be picklable (a module-level class), so a Dask worker can evaluate it for the
+    blocks it computes.
+    """
+
+    def __call__(self, trials: IntArray) -> Mapping[str, FloatArray]:
+        """Dotted parameter path → one value per trial of ``trials`` (run-wide indices)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Job:
+    """Trials to simulate: ``trials`` projects of ``scenario`` from ``seed``.
+
+    Attributes
+    ----------
+    scenario
+        The project model.
+    seed
+        The run's root entropy.
+    trials
+        Trials in the whole run (they fix the last block's size).
+    overrides
+        Optional per-trial parameter values (e.g. one epistemic world per range of
+        trials in a survey simulation); the random streams are consumed as without them.
+    """
+
+    scenario: Scenario
+    seed: int
+    trials: int
+    overrides: TrialOverrides | None = None
+
+    @property
+    def blocks(self) -> int:
+        """Number of blocks of the run."""
+        return block_count(self.trials)
+
+
 @dataclass(frozen=True)
 class Chunk:
-    """Blocks ``first`` to ``stop - 1`` of a run of ``trials`` trials."""
+    """Blocks ``first`` to ``stop - 1`` of a run."""
 
     first: int
     stop: int
@@ -35,6 +88,14 @@ class Chunk:
     def name(self) -> str:
         """File stem that orders chunks by block index."""
         return f"blocks-{self.first:08d}-{self.stop:08d}"
+
+    def trials(self, total: int) -> int:
+        """Trials of this chunk in a run of ``total`` trials."""
+        return min(self.stop * BLOCK_SIZE, total) - self.first * BLOCK_SIZE
+
+    def trial_range(self, total: int) -> range:
+        """Run-wide indices of this chunk's trials."""
+        return range(self.first * BLOCK_SIZE, min(self.stop * BLOCK_SIZE, total))
 
 
 def plan_chunks(trials: int, chunk_trials: int = DEFAULT_CHUNK_TRIALS) -> list[Chunk]:
@@ -48,7 +109,7 @@ def plan_chunks(trials: int, chunk_trials: int = DEFAULT_CHUNK_TRIALS) -> list[C
         Trials per chunk, at most :data:`MAX_CHUNK_TRIALS`; rounded up to a whole number
         of blocks of 16,384.
     """
-    check_trials(trials)
+    resolve(trials=trials, seed=0)
     if not 1 <= chunk_trials <= MAX_CHUNK_TRIALS:
         raise InputError(
             "--chunk-size",
@@ -61,21 +122,28 @@ def plan_chunks(trials: int, chunk_trials: int = DEFAULT_CHUNK_TRIALS) -> list[C
     return [Chunk(k, min(k + per_chunk, blocks)) for k in range(0, blocks, per_chunk)]
 
 
-def check_trials(trials: int) -> None:
-    """Refuse a number of trials outside ``1 .. MAX_TRIALS``."""
-    if not 1 <= trials <= MAX_TRIALS:
-        raise InputError("trials", trials, f"give a whole number from 1 to {MAX_TRIALS:.0e}")
+def compute_blocks(job: Job, first: int, stop: int) -> Columns:
+    """The columns of blocks ``first`` to ``stop - 1`` of a job, in trial order.
 
-
-def check_seed(seed: int) -> None:
-    """Refuse a seed that is not a non-negative 63-bit integer."""
-    if not 0 <= seed < 2**63:
-        raise InputError("seed", seed, "give a whole number from 0 to 2**63 - 1")
-
-
-def simulate_chunk(scenario: Scenario, seed: int, trials: int, chunk: Chunk) -> pa.Table:
-    """Simulate the blocks of one chunk into an Arrow table (rows in trial order)."""
-    return pa.table(simulate_blocks(scenario, seed, trials, chunk.first, chunk.stop))
+    This is the engine's only loop over blocks. Each block is copied into the columns as
+    soon as it is done, so the next block reuses its memory while it is still in cache.
+    """
+    sizes = block_sizes(job.trials, first, stop)
+    columns: Columns = {}
+    offset = 0
+    for k, size in sizes:
+        overrides = None
+        if job.overrides is not None:
+            start = k * BLOCK_SIZE
+            overrides = job.overrides(np.arange(start, start + size, dtype=np.int64))
+        block = simulate_block(job.scenario, job.seed, k, size, overrides)
+        if not columns:
+            rows = sum(n for _, n in sizes)
+            columns = {name: np.empty(rows, dtype=v.dtype) for name, v in block.items()}
+        for name, values in block.items():
+            columns[name][offset : offset + size] = values
+        offset += size
+    return columns
 
 
 def simulate(
@@ -93,33 +161,11 @@ def simulate(
     Returns
     -------
     pandas.DataFrame
-        One row per trial, the columns of MODEL.md §7 then ``fail_<name>`` per criterion.
+        One row per trial, the columns of docs/model.md §7 then ``fail_<name>`` per
+        criterion.
     """
-    n = scenario.simulation.trials if trials is None else trials
-    s = scenario.simulation.seed if seed is None else seed
-    check_seed(s)
-    check_trials(n)
-    columns = simulate_blocks(scenario, s, n, 0, block_count(n))
+    import pandas as pd
+
+    n, s = resolve(scenario, trials, seed)
+    columns = compute_blocks(Job(scenario, s, n), 0, block_count(n))
     return pd.DataFrame(columns, copy=False)  # no consolidation into 2-D blocks: 0.1 s per 1e6
-
-
-def simulate_blocks(
-    scenario: Scenario, seed: int, trials: int, first: int, stop: int
-) -> dict[str, np.ndarray]:
-    """The columns of blocks ``first`` to ``stop - 1`` of a run, in trial order.
-
-    Each block is copied into the columns as soon as it is done, so the next block reuses
-    its memory while it is still in cache.
-    """
-    sizes = block_sizes(trials, first, stop)
-    columns: dict[str, np.ndarray] = {}
-    offset = 0
-    for k, size in sizes:
-        block = simulate_block(scenario, seed, k, size)
-        if not columns:
-            rows = sum(n for _, n in sizes)
-            columns = {name: np.empty(rows, dtype=v.dtype) for name, v in block.items()}
-        for name, values in block.items():
-            columns[name][offset : offset + size] = values
-        offset += size
-    return columns

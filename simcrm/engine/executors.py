@@ -1,10 +1,8 @@
 """Where chunks are computed: in this process, or on a Dask cluster (local or remote).
 
-A chunk travels as a :class:`ChunkTask` — the scenario, the seed, the number of trials
-and a range of blocks, never arrays — and comes back as a :class:`ChunkResult`: the bytes
-of its Parquet file and the summary of its trials. The client writes the bytes, so
-workers need no access to the client's disk, and results are the same bytes on every
-executor (MODEL.md §8).
+A task travels as a few kilobytes (:class:`simcrm.engine.mapping.ChunkTask`: the job and
+a range of blocks, never arrays) and comes back reduced to what the caller needs. An
+executor only runs ``fn(task)`` for every task; it knows nothing of simulations.
 
 Dask (``dask.distributed``) is imported only when a Dask executor is asked for.
 """
@@ -15,18 +13,11 @@ import logging
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import numpy as np
-import numpy.typing as npt
-
-from simcrm.engine.blocks import Chunk, simulate_chunk
-from simcrm.engine.store import encode_chunk, versions
+from simcrm.engine.store import versions
 from simcrm.errors import InputError
-from simcrm.scenario.schema import Scenario
-from simcrm.stats.summary import SummaryBuilder
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -39,36 +30,6 @@ CONNECT_TIMEOUT = 30.0
 
 MATCHING_VERSIONS = ("simcrm", "numpy", "scipy", "pyarrow")
 """Packages whose versions every worker must share with the client (they set the bytes)."""
-
-
-@dataclass(frozen=True)
-class ChunkTask:
-    """Everything a worker needs to compute one chunk (a few kilobytes)."""
-
-    scenario: Scenario
-    seed: int
-    trials: int
-    chunk: Chunk
-    provenance: dict[str, str]
-    sketch: bool
-
-
-@dataclass(frozen=True)
-class ChunkResult:
-    """A computed chunk: its Parquet file's bytes and the summary of its trials."""
-
-    chunk: Chunk
-    rows: int
-    parquet: npt.NDArray[np.uint8]
-    summary: SummaryBuilder
-
-
-def compute_chunk(task: ChunkTask) -> ChunkResult:
-    """Simulate one chunk, encode it as Parquet and summarise it (runs on a worker)."""
-    table = simulate_chunk(task.scenario, task.seed, task.trials, task.chunk)
-    summary = SummaryBuilder(keep_values=False, sketch=task.sketch)
-    summary.add(table)
-    return ChunkResult(task.chunk, table.num_rows, encode_chunk(table, task.provenance), summary)
 
 
 class Executor(Protocol):

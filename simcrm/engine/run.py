@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,8 +23,11 @@ from typing import Any
 import pyarrow.parquet as pq
 
 import simcrm.stats.summary as summaries
-from simcrm.engine.blocks import DEFAULT_CHUNK_TRIALS, Chunk, check_seed, plan_chunks
-from simcrm.engine.executors import ChunkTask, Executor, compute_chunk, open_executor
+from simcrm.engine.blocks import DEFAULT_CHUNK_TRIALS, Chunk, Job, plan_chunks
+from simcrm.engine.defaults import resolve
+from simcrm.engine.encode import EncodeChunk
+from simcrm.engine.executors import Executor, open_executor
+from simcrm.engine.mapping import map_chunks
 from simcrm.engine.store import (
     FORMAT,
     MANIFEST,
@@ -43,7 +47,8 @@ from simcrm.engine.store import (
 from simcrm.errors import ResultsError
 from simcrm.scenario.load import scenario_digest
 from simcrm.scenario.schema import Scenario
-from simcrm.stats.summary import SUMMARY_INPUTS, Summary, SummaryBuilder
+from simcrm.stats.run_summary import Summary
+from simcrm.stats.summary import SUMMARY_INPUTS, SummaryBuilder
 from simcrm.streams import BLOCK_SIZE
 
 MANIFEST_SHARE = 0.05
@@ -95,12 +100,12 @@ class RunRequest:
     @property
     def n(self) -> int:
         """Trials of the run."""
-        return self.scenario.simulation.trials if self.trials is None else self.trials
+        return resolve(self.scenario, self.trials, self.seed)[0]
 
     @property
     def root_seed(self) -> int:
         """Seed of the run."""
-        return self.scenario.simulation.seed if self.seed is None else self.seed
+        return resolve(self.scenario, self.trials, self.seed)[1]
 
     @property
     def directory(self) -> Path:
@@ -176,7 +181,7 @@ def execute(
 
     Returns
     -------
-    dict
+    Summary
         The summary (also written to ``summary.json``).
 
     Raises
@@ -186,7 +191,7 @@ def execute(
     KeyboardInterrupt
         After recording in the manifest that the run is interrupted and how to resume it.
     """
-    check_seed(request.root_seed)
+    resolve(trials=request.n, seed=request.root_seed)
     chunks = plan_chunks(request.n, request.chunk_trials)
     with run_lock(request.directory):
         if executor is not None:
@@ -214,30 +219,27 @@ def _execute(
         c.name
         for c in chunks
         if c.name in listed
-        and chunk_is_whole(chunk_path(out, c.name), _trials_in([c], request.n), provenance)
+        and chunk_is_whole(chunk_path(out, c.name), c.trials(request.n), provenance)
     }
     sketch = request.n > summaries.EXACT_LIMIT
     manifest = _new_manifest(request, ident, len(chunks), done, pool.description)
     write_json(out / MANIFEST, manifest)
     todo = [c for c in chunks if c.name not in done]
     if progress is not None:
-        progress(request.n - _trials_in(todo, request.n))
-    tasks = (
-        ChunkTask(request.scenario, request.root_seed, request.n, c, provenance, sketch)
-        for c in todo
-    )
+        progress(request.n - sum(c.trials(request.n) for c in todo))
+    job = Job(request.scenario, request.root_seed, request.n)
     written = spent = 0.0
     try:
-        results = pool.imap_unordered(compute_chunk, tasks)
+        results = map_chunks(job, EncodeChunk(provenance, sketch), pool, todo)
         summary = SummaryBuilder(request.scenario.crosstab_pair(), keep_values=False, sketch=sketch)
         for c in chunks:  # while a cluster computes the first new chunks
             if c.name in done:
                 files = [chunk_path(out, c.name)]
                 summary.merge(summarize_files(files, keep_values=False, sketch=sketch))
-        for result in results:
-            write_bytes(chunk_path(out, result.chunk.name), result.parquet)
+        for chunk, result in results:
+            write_bytes(chunk_path(out, chunk.name), result.parquet)
             summary.merge(result.summary)
-            manifest["completed_chunks"].append(result.chunk.name)
+            manifest["completed_chunks"].append(chunk.name)
             if spent <= MANIFEST_SHARE * (time.monotonic() - written):
                 written = time.monotonic()
                 _record(out, manifest, "running")
@@ -245,7 +247,7 @@ def _execute(
             if progress is not None:
                 progress(result.rows)
         final = summary.result(exact_values=lambda column: read_column(out, column))
-        write_json(out / SUMMARY, final)
+        write_json(out / SUMMARY, final.to_dict())
         manifest["percentiles"] = summary.accuracy()
         manifest["finished"] = now()
         _record(out, manifest, "complete")
@@ -276,6 +278,7 @@ def _new_manifest(
         "scenario": {
             "name": request.scenario.name,
             "digest": ident["scenario_digest"],
+            "currency": request.scenario.currency,
             "text": request.scenario.source_text,
         },
         "seed": request.root_seed,
@@ -331,11 +334,6 @@ def _record(out: Path, manifest: dict[str, Any], status: str, resume: str | None
             raise
 
 
-def _trials_in(chunks: list[Chunk], trials: int) -> int:
-    """Trials in the given chunks of a run of ``trials`` trials."""
-    return sum(min(c.stop * BLOCK_SIZE, trials) - c.first * BLOCK_SIZE for c in chunks)
-
-
 def summarize_files(
     files: list[Path],
     crosstab: tuple[str, str] | None = None,
@@ -378,4 +376,29 @@ def load_summary(out: Path) -> tuple[dict[str, Any], Summary]:
         raise ResultsError(
             str(out), manifest.get("status"), f"the run is not complete; finish it with: {hint}"
         )
-    return manifest, read_json(out / SUMMARY)
+    path = out / SUMMARY
+    try:
+        return manifest, Summary.from_dict(read_json(path))
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ResultsError(
+            str(path), str(path), f"not a simcrm summary ({type(err).__name__}: {err})"
+        ) from None
+
+
+def run_currency(manifest: dict[str, Any]) -> str:
+    """The currency of a run's money figures, from its manifest ('' if it cannot be told).
+
+    Runs record it beside the scenario's name; for older manifests it is read from the
+    scenario text they hold (CNY when the text does not set it, as the schema does).
+    """
+    scenario = manifest.get("scenario")
+    if not isinstance(scenario, dict):
+        return ""
+    currency = scenario.get("currency")
+    if isinstance(currency, str):
+        return currency
+    try:
+        found = tomllib.loads(str(scenario.get("text", ""))).get("currency", "CNY")
+    except tomllib.TOMLDecodeError:
+        return ""
+    return found if isinstance(found, str) else ""

@@ -1,4 +1,4 @@
-"""Operate: Bass diffusion of use after go-live (MODEL.md §3, *contract*)."""
+"""Operate: Bass diffusion of use after go-live (docs/model.md §3, *contract*)."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ class BassStepper:
 def bass_step(active: FloatArray, state: AdoptionState) -> FloatArray:
     """One month of adoption: ``a + (p + qb·a/m)(m − a) − δ·a``, clipped to ``[0, m]``.
 
-    With ``δ = 0`` this is the discrete Bass recursion of MODEL.md §3.
+    With ``δ = 0`` this is the discrete Bass recursion of docs/model.md §3.
     """
     m = state.ceiling
     share = np.divide(active, m, out=np.zeros_like(active), where=m > 0)

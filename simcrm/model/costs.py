@@ -1,4 +1,4 @@
-"""Execute: correlated, fat-tailed cost overrun factors per component (MODEL.md §2)."""
+"""Execute: correlated, fat-tailed cost overrun factors per component (docs/model.md §2)."""
 
 from __future__ import annotations
 

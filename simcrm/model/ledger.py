@@ -40,7 +40,8 @@ class Ledger:
     worth
         Value of a month of full use (+inf where nothing is worth anything).
     power
-        ``v^k`` for ``k = 0 … horizon``.
+        ``v^k`` for ``k = 0 … horizon`` (ones when each trial has its own ``v``: then
+        :meth:`book` is given each trial's ``v^k`` for the months of its window).
     left, go_live
         Months of operation, and the go-live month, of each trial.
     dtype
@@ -79,18 +80,28 @@ class Ledger:
         return self._rise[width]
 
     def book(
-        self, window: Shares, start: int, spending: list[Spending], discount: FloatArray
+        self,
+        window: Shares,
+        start: int,
+        spending: list[Spending],
+        discount: FloatArray,
+        own_power: FloatArray | None = None,
     ) -> None:
         """Book months ``start+1 …`` (``window`` is month × trial, the first trials).
 
         ``spending`` is paid at the end of the months of its rows; ``discount`` is ``v``
-        to the power of each trial's go-live month.
+        to the power of each trial's go-live month. ``own_power`` (month × trial, the
+        window's shape), when each trial has its own ``v``, is ``v^k`` of each trial for
+        the window's months ``k``; else every trial's is the ledger's ``power``.
         """
         width, m = window.shape
         sums = self.weights[:, start + 1 : start + width + 1] @ window  # one pass over it
         total = sums[0].astype(np.float64)
         self.used[:m] += total
-        self.used_discounted[:m] += sums[1]
+        if own_power is None:
+            self.used_discounted[:m] += sums[1]
+        else:  # in float64, where the table's weights are LOOP_DTYPE
+            self.used_discounted[:m] += np.einsum("km,km->m", own_power, window, dtype=np.float64)
         whole, least = self.rise(width)
         g = self.gap[:m]
         # spending only raises the gap: trials whose gap may reach 0 within the window
@@ -100,7 +111,8 @@ class Ledger:
         g += whole[:m]
         g -= total
         for row, trials, amounts in spending:
-            self.spent_pv[trials] += amounts * discount[trials] * self.power[start + row + 1]
+            at = self.power[start + row + 1] if own_power is None else own_power[row, trials]
+            self.spent_pv[trials] += amounts * discount[trials] * at
             g[trials] += amounts / self.worth[trials]
         if maybe.size:
             self._find_payback(window, start, maybe, before, spending)

@@ -1,4 +1,4 @@
-"""Operate from go-live to the horizon, month by month, all trials at once (MODEL.md §3–§5).
+"""Operate from go-live to the horizon, month by month, all trials at once (docs/model.md §3–5).
 
 The only loop is over months since go-live. Each month steps every operating trial's
 adoption (in ``LOOP_DTYPE``) into one row of a window and holds the month's reviews;
@@ -91,7 +91,6 @@ def operate(
     scenario = params.scenario
     horizon = scenario.simulation.horizon_months
     policy = scenario.reviews
-    v = monthly_factor(scenario.money.discount_rate)
     n = len(go_live)
     price = params.value("money.intangible_price")
     # a month of use at full adoption is worth this much (tangible + priced intangible)
@@ -109,17 +108,23 @@ def operate(
     count = np.searchsorted(-left, -np.arange(months + 2), side="right")
     s_go_live = go_live[order]
     s_state = AdoptionState(*(np.array(getattr(state, f)[order]) for f in _STATE_FIELDS))
-    power = v ** np.arange(horizon + 1.0)  # v^k by table: whole months only
-    s_discount = power[np.minimum(s_go_live, horizon)]
-    late = np.flatnonzero(s_go_live > horizon)  # live after the horizon: nothing to discount
-    s_discount[late] = v ** s_go_live[late].astype(np.float64)
+    s_params = params.reordered(order)  # per-trial values follow the sort
+    v = monthly_factor(s_params.value("money.discount_rate"))
+    if isinstance(v, float):  # one rate for the run
+        power = v ** np.arange(horizon + 1.0)  # v^k by table: whole months only
+        s_discount = power[np.minimum(s_go_live, horizon)]
+        late = np.flatnonzero(s_go_live > horizon)  # live after the horizon: nothing to discount
+        s_discount[late] = v ** s_go_live[late].astype(np.float64)
+    else:  # each trial its own rate: v^k trial by trial, a window at a time
+        power = np.ones(horizon + 1)
+        s_discount = v ** s_go_live.astype(np.float64)
     worth = np.broadcast_to(value_at_full, n)[order]
     worth = np.where(worth > 0, worth, np.inf)
     gap = np.where(np.isfinite(worth) & (left > 0), -cash_at_go_live[order] / worth, np.inf)
     slope = money.running_month[order] / worth
     ledger = Ledger(gap, slope, worth, power, left, s_go_live, LOOP_DTYPE)
     s_sigma = np.broadcast_to(evaluation_noise(params, quality), n)[order]
-    rules = ReviewRules.of(params.reordered(order))  # per-trial values follow the sort
+    rules = ReviewRules.of(s_params)
     record = ReviewRecord(
         order,
         np.broadcast_to(budget * params.value("reviews.improvement_cost"), n),
@@ -167,14 +172,21 @@ def operate(
                 # month k's use counts; abandoned projects use nothing from the next on
                 stepper.stop(outcome.abandoned)
                 spending.append((row, *record.add(outcome, k)))
-        ledger.book(rows[: end - start, :first], start, spending, s_discount)
+        own = (
+            None
+            if isinstance(v, float)
+            else v[:first] ** np.arange(start + 1.0, end + 1.0)[:, None]
+        )
+        ledger.book(rows[: end - start, :first], start, spending, s_discount, own)
         start = end
 
     abandoned = record.abandon_after >= 0
     stop = np.where(abandoned, record.abandon_after, left)  # last month of operation
-    pv_running = (
-        money.running_month[order] * s_discount * annuity(v, np.arange(horizon + 1.0))[stop]
-    )
+    if isinstance(v, float):
+        annuities = annuity(v, np.arange(horizon + 1.0))[stop]
+    else:
+        annuities = annuity(v, stop.astype(np.float64))
+    pv_running = money.running_month[order] * s_discount * annuities
     sorted_out = {
         # float32 rounding may leave a share an ulp outside [0, m]
         "adoption_12m": np.clip(month_12, 0.0, s_state.ceiling),

@@ -1,4 +1,4 @@
-"""Plan: the budget, planned duration, planning quality and omitted items (MODEL.md §1)."""
+"""Plan: the budget, planned duration, planning quality and omitted items (docs/model.md §1)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class PlanDraws:
 def draw_plan(params: Parameters, rng: np.random.Generator, n: int) -> PlanDraws:
     """Draw the plan of ``n`` trials from the PLAN stream.
 
-    A component is omitted with probability ``p_omit × (1 − q)`` (MODEL.md §1).
+    A component is omitted with probability ``p_omit × (1 − q)`` (docs/model.md §1).
     """
     scenario = params.scenario
     users = params.value("plan.users")

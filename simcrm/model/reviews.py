@@ -1,4 +1,4 @@
-"""Evaluate and improve: reviews, improvement, rescue and abandonment (MODEL.md §4)."""
+"""Evaluate and improve: reviews, improvement, rescue and abandonment (docs/model.md §4)."""
 
 from __future__ import annotations
 

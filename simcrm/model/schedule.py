@@ -1,4 +1,4 @@
-"""Execute: the base schedule, correlated with the cost shock (MODEL.md §2)."""
+"""Execute: the base schedule, correlated with the cost shock (docs/model.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Execute: scope creep as an exact branching process (MODEL.md §2, *contract*).
+"""Execute: scope creep as an exact branching process (docs/model.md §2, *contract*).
 
 Change requests arrive as a Poisson process of rate ``λ`` while execution runs; each is
 approved with probability ``p_approve`` and then adds a scope fraction ``e``: cost

@@ -119,7 +119,7 @@ def simulate_block(
     horizon = scenario.simulation.horizon_months
     live = ~scope.abandoned
     go_live = np.where(live, np.ceil(actual_months), horizon).astype(np.int64)
-    v = monthly_factor(scenario.money.discount_rate)
+    v = monthly_factor(params.value("money.discount_rate"))  # one, or per trial
     pv_implementation = spread_present_value(actual_cost, actual_months, v)
     op = operate(
         params,

@@ -1,4 +1,4 @@
-"""Per-trial parameters of the reference model, drawn one trial at a time (MODEL.md §1–§5).
+"""Per-trial parameters of the reference model, drawn one trial at a time (docs/model.md §1–§5).
 
 The constructions are deliberately different from the vectorised core's while giving the
 same distributions: the correlated overrun and schedule factors are one multivariate

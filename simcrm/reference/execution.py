@@ -1,4 +1,4 @@
-"""Execution of one project in continuous time, with scope creep (MODEL.md §2, *contract*).
+"""Execution of one project in continuous time, with scope creep (docs/model.md §2, *contract*).
 
 Two simpy processes share one :class:`Execution` state. :func:`execute` runs the
 project until its (moving) end, or until ``max_execution_months``, whichever comes

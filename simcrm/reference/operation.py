@@ -1,4 +1,4 @@
-"""Operation of one project from go-live to the horizon (MODEL.md §3–§5).
+"""Operation of one project from go-live to the horizon (docs/model.md §3–§5).
 
 Month ``m`` is the interval ``(m − 1, m]`` of the simulation clock. Three things happen
 in it, at fixed points so their order is plain:
@@ -147,7 +147,7 @@ class Operation:
             yield self.env.timeout(policy.cycle_months)
 
     def review(self, number: int, months_live: int) -> None:
-        """Review ``number``: measure, then improve, rescue or abandon (MODEL.md §4)."""
+        """Review ``number``: measure, then improve, rescue or abandon (docs/model.md §4)."""
         policy, b = self.scenario.reviews, self.books
         sigma = policy.noise_sd * (1.0 - self.draws.quality) + policy.noise_floor
         measured = self.active + sigma * self.rng.standard_normal()

@@ -1,4 +1,4 @@
-"""One whole trial as a simpy process, and many trials as a table (MODEL.md §1–§7).
+"""One whole trial as a simpy process, and many trials as a table (docs/model.md §1–§7).
 
 A trial: draw the plan and the trial's parameters; run execution in continuous time
 (:mod:`simcrm.reference.execution`); if the project was not cut at the cap, go live at

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console, Group
 from rich.table import Table
 
-from simcrm.stats.summary import DISTRIBUTION_COLUMNS, EVENTS, Summary
+from simcrm.stats.run_summary import Proportion, Summary
+from simcrm.stats.summary import DISTRIBUTION_COLUMNS, EVENTS
 
 MONEY_COLUMNS = {"actual_cost", "npv"}
 PERCENT_COLUMNS = {
@@ -38,65 +37,73 @@ def _value(column: str, x: float) -> str:
     return f"{x:.1f}"
 
 
-def _interval(entry: dict[str, Any]) -> str:
-    low, high = entry["ci95"]
+def _interval(entry: Proportion) -> str:
+    low, high = entry.ci95
     return f"{_pct(low)} – {_pct(high)}"
 
 
 def summary_tables(summary: Summary, title: str = "", currency: str = "") -> Group:
     """The summary as rich tables: verdicts, events, distributions, and the cross-table."""
-    n = summary["trials"]
+    n = summary.trials
     verdicts = Table(title=f"{title} — {n:,} trials".strip(" —"), title_justify="left")
     verdicts.add_column("failure criterion")
     verdicts.add_column("P(fail)", justify="right")
     verdicts.add_column("95% Wilson interval", justify="right")
-    for name, entry in summary["criteria"].items():
-        verdicts.add_row(name, _pct(entry["p"]), _interval(entry))
+    for name, entry in summary.criteria.items():
+        verdicts.add_row(name, _pct(entry.p), _interval(entry))
     for key, label in EVENTS.items():
-        entry = summary["events"][key]
-        verdicts.add_row(f"[dim]{label}[/dim]", _pct(entry["p"]), _interval(entry))
+        entry = summary.events[key]
+        verdicts.add_row(f"[dim]{label}[/dim]", _pct(entry.p), _interval(entry))
 
     spread = Table(title="distributions (mean and percentiles)", title_justify="left")
     spread.add_column("output")
     for label in ("mean", "P10", "P50", "P80", "P90"):
         spread.add_column(label, justify="right")
     for column in DISTRIBUTION_COLUMNS:
-        d = summary["distributions"][column]
+        d = summary.distributions[column].to_dict()
         label = column + (f" ({currency})" if column in MONEY_COLUMNS and currency else "")
         if d.get("defined", 1.0) < 0.999:
             label += f" [dim]({_pct(d['defined'])} defined)[/dim]"
         spread.add_row(label, *(_value(column, d[k]) for k in ("mean", "p10", "p50", "p80", "p90")))
 
     parts: list[Table] = [verdicts, spread]
-    cross = summary.get("crosstab")
-    if cross:
+    cross = summary.crosstab
+    if cross is not None:
         table = Table(
-            title=f"who calls it a failure: {cross['rows']} vs {cross['columns']}",
+            title=f"who calls it a failure: {cross.rows} vs {cross.columns}",
             title_justify="left",
         )
         table.add_column("")
-        table.add_column(f"{cross['columns']}: ok", justify="right")
-        table.add_column(f"{cross['columns']}: fail", justify="right")
-        for label, row in zip(("ok", "fail"), cross["counts"], strict=True):
-            table.add_row(f"{cross['rows']}: {label}", *(_pct(c / n) for c in row))
+        table.add_column(f"{cross.columns}: ok", justify="right")
+        table.add_column(f"{cross.columns}: fail", justify="right")
+        for label, row in zip(("ok", "fail"), cross.counts, strict=True):
+            table.add_row(f"{cross.rows}: {label}", *(_pct(c / n) for c in row))
         parts.append(table)
-    if summary.get("disagreement"):
+    if summary.disagreement:
         table = Table(
             title="stakeholders disagree (one says fail, the other not)", title_justify="left"
         )
         table.add_column("pair")
         table.add_column("share of projects", justify="right")
         table.add_column("95% interval", justify="right")
-        for pair, entry in summary["disagreement"].items():
-            table.add_row(pair.replace("|", " vs "), _pct(entry["p"]), _interval(entry))
+        for pair, entry in summary.disagreement.items():
+            table.add_row(pair.replace("|", " vs "), _pct(entry.p), _interval(entry))
         parts.append(table)
     return Group(*parts)
 
 
-def report_console() -> Console:
-    """A console for reports: the terminal's width, or 110 columns when piped to a file."""
-    console = Console()
-    return console if console.is_terminal else Console(width=110)
+PIPED_WIDTH = 400
+"""Columns of a console writing to a pipe or file: wide enough that no table is ever cut
+(tables take only the width they need; a terminal keeps its own width and wraps)."""
+
+
+def report_console(stderr: bool = False) -> Console:
+    """A console for reports: the terminal's width, or :data:`PIPED_WIDTH` when piped.
+
+    Rich cuts a table to the console's width (80 columns when it cannot ask a
+    terminal), which would drop digits of numbers in a piped report."""
+    console = Console(stderr=stderr)
+    return console if console.is_terminal else Console(stderr=stderr, width=PIPED_WIDTH)
 
 
 def print_summary(

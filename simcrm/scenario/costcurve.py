@@ -1,4 +1,4 @@
-"""The per-user cost benchmark curve (MODEL.md §1, *contract*).
+"""The per-user cost benchmark curve (docs/model.md §1, *contract*).
 
 Cost per user is a power law in the number of users through benchmark points: piecewise
 linear in log-log space between points, the end segments extended beyond them. The
@@ -30,7 +30,7 @@ BENCHMARK_POINTS: dict[Complexity, tuple[tuple[float, float], ...]] = {
     # low: sales + marketing only, little customisation
     Complexity.LOW: ((100.0, 500.0), (5_000.0, 100.0)),
 }
-"""``(users, cost per user)`` benchmark points by complexity (source article, seed 001)."""
+"""``(users, cost per user)`` benchmark points by complexity (source article)."""
 
 
 def cost_per_user(

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import tomllib
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -103,58 +106,171 @@ def _scenario_error(err: ValidationError, source: str) -> ScenarioError:
     """The first validation problem, as one clear line."""
     # an unknown key explains a missing one (a typo): report it first, with its hint
     first = min(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    loc = [str(part) for part in first["loc"] if not _is_union_tag(part)]
-    field = ".".join(loc) or "scenario"
+    place = _Place.of(first["loc"])
+    field = ".".join(place.names) or "scenario"
+    value = first.get("input")
     message = first["msg"].removeprefix("Value error, ")
+    kinds = ", ".join(sorted(place.kinds))
+    others = err.error_count() - 1
     if first["type"] == "extra_forbidden":
-        message = "unknown key" + _did_you_mean(loc)
+        close = _closest(place.key, place.allowed)
+        message = _unknown_key(place, close)
+        # a mistyped required key also shows as missing: that is no other problem
+        typo = (*first["loc"][:-1], close)
+        others -= sum(e["type"] == "missing" and e["loc"] == typo for e in err.errors())
+    elif first["type"] == "union_tag_invalid" and place.kinds:
+        field += ".kind"
+        value = (first.get("ctx") or {}).get("tag", value)
+        message = "unknown distribution kind" + _then(
+            _hint(_closest(str(value), sorted(place.kinds))), f"the kinds are {kinds}"
+        )
+    elif first["type"] == "union_tag_not_found" and place.kinds:
+        message = f"a distribution table needs a kind, one of {kinds} (or give a plain number)"
+    elif first["type"] == "model_attributes_type" and place.kinds:
+        message = (
+            "give a number or a distribution table such as "
+            f'{{ kind = "pert", low = 1, mode = 2, high = 3 }}; the kinds are {kinds}'
+        )
     elif first["type"] == "missing":
         message = "this field is required"
-    extra = f" (and {err.error_count() - 1} more problems)" if err.error_count() > 1 else ""
-    return ScenarioError(f"{source}: {field}", first.get("input"), message + extra)
+    extra = f" (and {others} more problems)" if others > 0 else ""
+    return ScenarioError(f"{source}: {field}", value, message + extra)
 
 
-def _is_union_tag(part: object) -> bool:
-    """pydantic inserts a union member's tag (``lognormal``) into error paths; hide it."""
-    return isinstance(part, str) and part in _DISTRIBUTION_KINDS
+def _unknown_key(place: _Place, close: str | None) -> str:
+    """``unknown key 'hgh' in a distribution of kind 'pert'; did you mean 'high'? Allowed
+    here: high, kind, lamb, low, mode``: the keys of the table the user wrote."""
+    key = place.key
+    where = f" in a distribution of kind {place.kind!r}" if place.kind else ""
+    allowed = place.allowed
+    if not allowed:
+        return f"unknown key {key!r}{where}"
+    return f"unknown key {key!r}{where}" + _then(
+        _hint(close), f"allowed here: {', '.join(allowed)}"
+    )
 
 
-def _did_you_mean(loc: list[str]) -> str:
-    """``; did you mean 'x'?`` for a mistyped key, from the keys allowed at that place."""
-    allowed = _allowed_keys(loc[:-1])
-    close = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return hint + (f" Allowed here: {', '.join(sorted(allowed))}" if allowed else "")
+def _then(hint: str, more: str) -> str:
+    """``hint`` (a question, or nothing), then ``more`` as its own clause or sentence."""
+    return f"{hint} {more[0].upper()}{more[1:]}" if hint else f"; {more}"
 
 
-def _allowed_keys(loc: list[str]) -> list[str]:
-    """Field names of the model at a path through the scenario schema."""
-    model: type[BaseModel] | None = Scenario
-    for part in loc:
-        if model is None:
-            return []
-        field = model.model_fields.get(part)
-        if field is None:  # a dict key (component name) keeps the dict's value model
-            continue
-        model = _model_of(field.annotation)
-    return list(model.model_fields) if model is not None else []
+def _closest(word: str, choices: list[str]) -> str | None:
+    """The choice closest to a mistyped ``word``, if one is close."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
-def _model_of(annotation: object) -> type[BaseModel] | None:
-    """The pydantic model an annotation holds (directly or as a dict's values)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
-        if found is not None:
-            return found
+def _hint(close: str | None) -> str:
+    """``; did you mean 'x'?``, or nothing."""
+    return f"; did you mean {close!r}?" if close else ""
+
+
+class _Place:
+    """Where in the scenario schema a validation error's location points.
+
+    pydantic puts a distribution's kind (its union tag) into the location of an error
+    inside a distribution table: ``("plan", "planned_months", "pert", "hgh")``. Walking
+    the location through the schema tells that tag from a key (a component may be
+    called ``beta``), so the kind the user wrote gives the keys allowed in the table.
+
+    Attributes
+    ----------
+    names
+        The location's keys as the user wrote them (tags left out; a key with a dot,
+        a population path, quoted).
+    key
+        The location's last key, unquoted.
+    allowed
+        Keys allowed in the table that holds the last key (empty if not a table of
+        known keys), in natural order (``p5`` before ``p10``).
+    kind
+        The distribution kind of that table, if it is a distribution.
+    kinds
+        Tag → model of the distribution union at the location's end, if it is one.
+    """
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.key = ""
+        self.allowed: list[str] = []
+        self.kind = ""
+        self.kinds: dict[str, type[BaseModel]] = {}
+
+    @classmethod
+    def of(cls, loc: tuple[int | str, ...]) -> _Place:
+        place = cls()
+        node: object = Scenario
+        container: object = None
+        kind = ""
+        for part in loc:
+            kinds = _tagged_members(node)
+            if kinds and part in kinds:  # the union's tag, not a key
+                node, kind = kinds[part], str(part)
+                continue
+            place.names.append(f'"{part}"' if isinstance(part, str) and "." in part else str(part))
+            container, place.kind = node, kind
+            node, kind = _child(node, part), ""
+        place.key = str(loc[-1]) if loc else ""
+        place.kinds = _tagged_members(node)
+        if isinstance(container, type) and issubclass(container, BaseModel):
+            place.allowed = sorted(_keys(container), key=_natural)
+        return place
+
+
+def _child(node: object, part: int | str) -> object:
+    """The annotation of ``part`` inside ``node`` (a model, dict, list or tuple), or None."""
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        for name, info in node.model_fields.items():
+            if part in (name, info.alias):
+                return info.annotation
+        return None
+    args = typing.get_args(node)
+    origin = typing.get_origin(node)
+    if origin is dict and len(args) == 2:
+        return args[1]
+    if origin in (list, tuple) and args:
+        if origin is tuple and args[-1] is not Ellipsis and isinstance(part, int):
+            return args[part] if part < len(args) else None
+        return args[0]
     return None
 
 
-_DISTRIBUTION_KINDS = frozenset(
-    {
-        "fixed", "uniform", "triangular", "pert", "normal", "truncnormal", "lognormal",
-        "beta", "gamma", "poisson", "bernoulli", "discrete", "empirical",
-        "float", "int", "function-after", "function-before", "tagged-union[...]",
-    }
-)  # fmt: skip
+def _unwrap(node: object) -> object:
+    """``X`` from ``Annotated[X, …]`` and from ``X | None``."""
+    while typing.get_origin(node) is typing.Annotated:
+        node = typing.get_args(node)[0]
+    if typing.get_origin(node) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(node) if a is not type(None)]
+        if len(members) == 1:
+            return _unwrap(members[0])
+    return node
+
+
+def _tagged_members(node: object) -> dict[str, type[BaseModel]]:
+    """Tag → model of a union of models tagged by ``kind`` (a distribution), else empty."""
+    node = _unwrap(node)
+    if typing.get_origin(node) not in (typing.Union, types.UnionType):
+        return {}
+    members: dict[str, type[BaseModel]] = {}
+    for arg in typing.get_args(node):
+        tag = (
+            arg.model_fields.get("kind")
+            if isinstance(arg, type) and issubclass(arg, BaseModel)
+            else None
+        )
+        if tag is None or not isinstance(tag.default, str):
+            return {}
+        members[tag.default] = arg
+    return members
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    """The keys a model's table accepts (a field's alias where it has one)."""
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _natural(key: str) -> list[str | int]:
+    """Sort key that puts ``p5`` before ``p10``."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", key)]

@@ -78,7 +78,6 @@ NOT_OVERRIDABLE = frozenset(
         "reviews.cycle_months",
         "reviews.max_rescues",
         "reviews.abandon_min_months",
-        "money.discount_rate",
         "scope.effect",
         "execution.max_execution_months",
     }

@@ -1,6 +1,6 @@
 """Summaries of a run: failure probabilities with intervals, distributions, disagreement.
 
-A summary is a plain, JSON-ready dictionary. :class:`SummaryBuilder` fills it chunk by
+A summary is a :class:`~simcrm.stats.run_summary.Summary`. :class:`SummaryBuilder` fills it chunk by
 chunk in memory bounded by the chunk, not by the run, and builders of different chunks
 merge in any order into the same state, so the summary of a run is the same bytes
 whatever its chunking, executor or order of completion:
@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,10 +25,11 @@ import pandas as pd
 import pyarrow as pa
 
 from simcrm.scenario.outputs import FAIL_PREFIX
+from simcrm.stats.intervals import wilson_interval
+from simcrm.stats.run_summary import CrossTab, Proportion, Spread, Summary
 from simcrm.stats.sketch import MANTISSA_BITS, ExactSum, QuantileSketch
 from simcrm.streams import BLOCK_SIZE
 
-Summary = dict[str, Any]
 Floats = npt.NDArray[np.float64]
 
 DISTRIBUTION_COLUMNS = (
@@ -67,20 +67,10 @@ SUMMARY_INPUTS = ("abandoned", "rescued", "npv", "payback_month", *DISTRIBUTION_
 """Columns a summary reads, besides the ``fail_<name>`` columns."""
 
 
-def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (Wilson 1927), via scipy.stats."""
-    if trials == 0:
-        return (float("nan"), float("nan"))
-    from scipy.stats import binomtest  # 0.7 s to import: not needed on workers
-
-    ci = binomtest(successes, trials).proportion_ci(confidence_level=level, method="wilson")
-    return (float(ci.low), float(ci.high))
-
-
-def proportion(successes: int, trials: int) -> dict[str, Any]:
-    """``{"count", "p", "ci95"}`` of a proportion with its Wilson interval."""
+def proportion(successes: int, trials: int) -> Proportion:
+    """A proportion with its 95% Wilson interval."""
     p = successes / trials if trials else float("nan")
-    return {"count": successes, "p": p, "ci95": list(wilson_interval(successes, trials))}
+    return Proportion(successes, p, wilson_interval(successes, trials))
 
 
 def _block_sum(rows: Floats) -> float:
@@ -137,26 +127,22 @@ class _Column:
         else:
             self.kept = None
 
-    def describe(self, trials: int, exact: Floats | None) -> dict[str, float]:
+    def describe(self, trials: int, exact: Floats | None) -> Spread:
         """Share defined, mean and percentiles."""
         total = ExactSum(list(self.total.partials), self.total.special)
         if self.pending.size:
             total.add(_block_sum(self.pending))
-        out = {"defined": self.defined / trials if trials else float("nan")}
+        defined = self.defined / trials if trials else float("nan")
         if self.defined == 0:
-            return out | {"mean": float("nan")} | dict.fromkeys(_labels(), float("nan"))
-        out["mean"] = total.value / self.defined
+            return Spread(defined, *[float("nan")] * (1 + len(QUANTILES)))
+        mean = total.value / self.defined
         if exact is not None:
             quantiles = [float(x) for x in np.quantile(exact, QUANTILES)]
         elif self.sketch is not None:
             quantiles = self.sketch.quantiles(QUANTILES)
         else:
             raise ValueError("no values kept and no sketch: give the exact values")
-        return out | dict(zip(_labels(), quantiles, strict=True))
-
-
-def _labels() -> list[str]:
-    return [f"p{round(q * 100)}" for q in QUANTILES]
+        return Spread(defined, mean, *quantiles)
 
 
 class SummaryBuilder:
@@ -268,24 +254,22 @@ class SummaryBuilder:
                 values = exact_values(name)
                 values = values[~np.isnan(values)]
             distributions[name] = state.describe(n, values)
-        summary: Summary = {
-            "trials": n,
-            "criteria": {k: proportion(v, n) for k, v in self.fail_counts.items()},
-            "events": {k: proportion(v, n) for k, v in self.event_counts.items()},
-            "distributions": distributions,
-            "disagreement": {
+        pair = self.crosstab or next(iter(self.pair_counts), None)
+        cross = None
+        if pair is not None and pair in self.pair_counts:
+            (a, b), (c, d) = self.pair_counts[pair].tolist()
+            cross = CrossTab(pair[0], pair[1], ((a, b), (c, d)))
+        return Summary(
+            trials=n,
+            criteria={k: proportion(v, n) for k, v in self.fail_counts.items()},
+            events={k: proportion(v, n) for k, v in self.event_counts.items()},
+            distributions=distributions,
+            disagreement={
                 f"{a}|{b}": proportion(int(c[0, 1] + c[1, 0]), n)
                 for (a, b), c in self.pair_counts.items()
             },
-        }
-        pair = self.crosstab or next(iter(self.pair_counts), None)
-        if pair is not None and pair in self.pair_counts:
-            summary["crosstab"] = {
-                "rows": pair[0],
-                "columns": pair[1],
-                "counts": self.pair_counts[pair].tolist(),
-            }
-        return summary
+            crosstab=cross,
+        )
 
 
 def summarize(frame: pd.DataFrame, crosstab: tuple[str, str] | None = None) -> Summary:
@@ -293,13 +277,14 @@ def summarize(frame: pd.DataFrame, crosstab: tuple[str, str] | None = None) -> S
 
     Returns
     -------
-    dict
+    Summary
         ``trials``; ``criteria`` — per criterion the failure count, probability and 95%
         Wilson interval; ``events`` — abandonment, rescue, NPV < 0, payback;
         ``distributions`` — share defined, mean, P10, P50, P80, P90 of the main outputs
         (percentiles exact up to :data:`EXACT_LIMIT` trials, else within 2**-12 relative);
         ``disagreement`` — per pair of criteria the share of trials where they disagree;
         ``crosstab`` — the 2×2 counts of two criteria (rows: first, False then True).
+        ``.to_frame()`` gives the figures as a tidy table, ``.to_dict()`` as JSON.
     """
     builder = SummaryBuilder(crosstab, sketch=len(frame) > EXACT_LIMIT)
     builder.add(frame)

@@ -19,7 +19,7 @@ from scipy import stats
 from simcrm.analyses.calibrate import calibrate, statistics
 from simcrm.analyses.targets import load_targets
 from simcrm.cli import main
-from simcrm.scenario.editing import substitute
+from simcrm.scenario.editing import set_values
 from simcrm.scenario.load import load_scenario, scenario_from_dict
 from simcrm.scenario.schema import Scenario
 from tests.conftest import MINIMAL, ROOT
@@ -119,7 +119,7 @@ def test_substitute_keeps_comments_and_inserts_missing_keys() -> None:
         'name = "x"\n[execution]   # comment\nrho = 0.7  # keep me\n'
         "schedule = { p50 = 1.1, p90 = 1.7 }  # and me\n[scope]\n"
     )
-    new = substitute(
+    new = set_values(
         text,
         {"execution.rho": 0.5, "execution.schedule.p90": 2.25, "scope.governance": 0.125},
         "calibrated to t.toml",

@@ -146,7 +146,8 @@ def test_true_rate_posterior_from_simulated_worlds() -> None:
     n, r, m, k_obs, n_obs = 20, 1_500, 400, 60, 200
     design = SurveyDesign(n, r, seed=21, inner=m)
     observed = analyse(_tail_scenario(), design, 0.7, Observation(k_obs, n_obs, "tail"))[0]
-    tr = observed["observed"]["true_rate"]
+    assert observed.observed is not None
+    tr = observed.observed["true_rate"]
     j = np.arange(m + 1)
     w = stats.betabinom.pmf(j, m, A, B) * stats.binom.pmf(k_obs, n_obs, j / m)
     w /= w.sum()
@@ -212,3 +213,17 @@ def test_bad_failure_rate_input_exits_2_and_writes_nothing(
     assert len(err.splitlines()) == 1
     assert words in err
     assert not out.exists()
+
+
+def test_failure_rate_result_as_frame_and_dict() -> None:
+    design = SurveyDesign(30, 40, seed=5, inner=300)
+    result, sample = analyse(_tail_scenario(), design, 0.7)
+    table = result.to_frame()
+    assert list(table["criterion"]) == ["tail"]
+    row = table.iloc[0]
+    reported = sample.reported["tail"] / 30
+    assert row["mean"] == pytest.approx(reported.mean(), rel=1e-12)
+    assert row["p_at_least_claim"] == (reported >= 0.7).mean()
+    assert row["low"] <= row["p_at_least_claim"] <= row["high"]
+    assert result.to_dict()["criteria"]["tail"]["mean"] == row["mean"]
+    assert "observed" not in result.to_dict()

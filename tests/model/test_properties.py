@@ -3,7 +3,7 @@
 Outputs: no NaN or infinity except in the documented NaN columns (which hold no
 infinity either), costs ≥ 0, adoption within [0, 1], counts ≥ 0, ``abandon_month`` defined
 exactly for abandoned projects. Effects on common random
-numbers (MODEL.md §8): more users never lower a trial's planned cost (exact, trial by
+numbers (docs/model.md §8): more users never lower a trial's planned cost (exact, trial by
 trial), and a higher ``p_approve`` never lowers mean scope growth (within 4 standard
 errors of the paired difference: the extra approvals shift the scope stream's later
 draws, so trial-by-trial monotonicity is not guaranteed).

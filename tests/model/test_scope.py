@@ -1,4 +1,4 @@
-"""Scope creep is the exact branching process of MODEL.md §2: closed-form moments.
+"""Scope creep is the exact branching process of docs/model.md §2: closed-form moments.
 
 With base execution ``D`` fixed, rate ``λ``, approval ``p`` and scope fraction ``e``,
 each approved request spawns Poisson(``λ p T0 e``) approved children. With

@@ -1,4 +1,4 @@
-"""The spiral (MODEL.md §3–§5): a deterministic project against a hand calculation, and
+"""The spiral (docs/model.md §3–§5): a deterministic project against a hand calculation, and
 each mechanism's direction and size."""
 
 from __future__ import annotations
@@ -192,8 +192,8 @@ def test_improvement_off_means_lower_final_adoption() -> None:
     n = 50_000
     off = simcrm.simulate(_with("reviews.improvement", False), n, 3)
     on = simcrm.simulate(_with("reviews.improvement", True), n, 3)
-    diff = compare_frames(off, on)["figures"]["mean adoption_final"]
-    assert diff["ci95"][0] > 0.02, diff
+    diff = compare_frames(off, on).figures["mean adoption_final"]
+    assert diff.ci95[0] > 0.02, diff
     assert on["improvements"].mean() > 0
     assert off["improvements"].sum() == 0
     assert (on["improvement_cost"] > 0).mean() > 0.1
@@ -226,11 +226,11 @@ def test_paired_interval_is_at_least_twice_narrower_than_independent_runs() -> N
     n = 100_000
     a, b = _with("reviews.improvement", False), _with("reviews.improvement", True)
     fa, fb, fb_other = simcrm.simulate(a, n, 1), simcrm.simulate(b, n, 1), simcrm.simulate(b, n, 2)
-    paired = compare_frames(fa, fb)["figures"]
+    paired = compare_frames(fa, fb).figures
     for criterion in ("expectations", "cio", "financial"):
         column = f"fail_{criterion}"
         independent = independent_difference(fa[column], fb_other[column])
-        factor = independent["se"] / paired[f"P(fail {criterion})"]["se"]
+        factor = independent.se / paired[f"P(fail {criterion})"].se
         assert factor >= 2.0, (criterion, factor)
 
 
@@ -248,10 +248,10 @@ def test_shipped_half_vs_full_comparison_is_paired() -> None:
         simcrm.simulate(full, n, 1),
         simcrm.simulate(full, n, 2),
     )
-    paired = compare_frames(fa, fb)["figures"]
+    paired = compare_frames(fa, fb).figures
     financial = independent_difference(fa["fail_financial"], fb_other["fail_financial"])
-    assert financial["se"] / paired["P(fail financial)"]["se"] >= 2.0
+    assert financial.se / paired["P(fail financial)"].se >= 2.0
     for criterion in ("expectations", "cio", "marketing", "standish_failed"):
         delta = abs(fa[f"fail_{criterion}"].mean() - fb[f"fail_{criterion}"].mean())
         best = math.sqrt(delta * (1 - delta) / n)
-        assert paired[f"P(fail {criterion})"]["se"] <= 1.1 * best, criterion
+        assert paired[f"P(fail {criterion})"].se <= 1.1 * best, criterion

@@ -3,7 +3,7 @@
 The deterministic scenarios fix every distribution, so one trial of the vectorised core
 (:func:`simcrm.simulate`) and one of the simpy reference
 (:func:`simcrm.reference.simulate_reference`) must both equal what this file computes by
-hand from MODEL.md, to 1e-9 relative.
+hand from docs/model.md, to 1e-9 relative.
 """
 
 from __future__ import annotations
@@ -347,7 +347,7 @@ def test_abandoned_in_the_horizon_month_ends_with_no_adoption(
     row = run(scenario)
     assert row["abandoned"]
     assert row["abandon_month"] == 25.0
-    assert row["adoption_final"] == 0.0  # MODEL.md §7 / outputs.py: 0 if abandoned
+    assert row["adoption_final"] == 0.0  # docs/model.md §7 / outputs.py: 0 if abandoned
 
 
 @pytest.mark.parametrize(("lam", "p", "t0", "d"), [(0.6, 0.6, 10.0, 12.0), (2.0, 0.8, 12.0, 12.0)])

@@ -1,4 +1,4 @@
-"""The per-user cost curve reproduces the source benchmark table (MODEL.md §1)."""
+"""The per-user cost curve reproduces the source benchmark table (docs/model.md §1)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from simcrm.cli import main
 from simcrm.scenario.costcurve import BENCHMARK_POINTS, Complexity, cost_per_user, planned_budget
 
-# The six benchmark points of the source article (seed 001): (complexity, users, CNY/user)
+# The six benchmark points of the source article: (complexity, users, CNY/user)
 SIX_POINTS = [
     ("high", 1_000, 600.0),
     ("high", 5_000, 300.0),

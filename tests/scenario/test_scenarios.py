@@ -23,7 +23,7 @@ def test_scenario_runs_with_sane_outputs(path: Path) -> None:
     assert frame["adoption_final"].between(0, 1).all()
     assert (frame["change_requests"] >= 0).all()
     summary = simcrm.summarize(frame)
-    assert set(summary["criteria"]) == set(scenario.criteria)
+    assert set(summary.criteria) == set(scenario.criteria)
 
 
 def test_scenarios_cite_their_numbers() -> None:

@@ -1,4 +1,4 @@
-"""The vectorised core and the simpy reference model agree in distribution (issue 4).
+"""The vectorised core and the simpy reference model agree in distribution.
 
 The two models share no random numbers, so agreement is statistical. For each scenario
 both are run with fixed seeds and every output column is compared:

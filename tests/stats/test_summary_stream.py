@@ -19,6 +19,7 @@ import pytest
 import simcrm
 from simcrm.cli import main
 from simcrm.stats import summary as summaries
+from simcrm.stats.run_summary import Summary
 from simcrm.stats.summary import SummaryBuilder
 from simcrm.streams import BLOCK_SIZE
 from tests.run_helpers import BASELINE, SMALL, manifest, run_cli
@@ -38,8 +39,8 @@ def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
     return str(request.param)
 
 
-def _dump(summary: dict[str, object]) -> str:
-    return json.dumps(summary, indent=2)
+def _dump(summary: Summary) -> str:
+    return json.dumps(summary.to_dict(), indent=2)
 
 
 def test_any_batching_or_merge_order_gives_the_same_bytes(table: pa.Table, mode: str) -> None:
@@ -72,7 +73,8 @@ def test_means_and_percentiles_agree_with_pandas(table: pa.Table, mode: str) -> 
     builder = SummaryBuilder(sketch=mode == "sketch")
     builder.add(table)
     result = builder.result()
-    for name, entry in result["distributions"].items():
+    for name, spread in result.distributions.items():
+        entry = spread.to_dict()
         values = frame[name].dropna()
         assert entry["defined"] == len(values) / len(frame)
         assert entry["mean"] == pytest.approx(values.mean(), rel=1e-12)
