@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from simcrm.cli import (
     calibrate,
@@ -38,9 +39,19 @@ COMMANDS = (
 """Subcommand modules, each with ``register(subparsers)``, in the order ``--help`` lists them."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit code 2.
+
+    (argparse prints the usage block first; a script reading stderr wants the error.)"""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``simcrm COMMAND: error: MESSAGE (see --help)`` and exit with 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="simcrm", description="Monte Carlo risk simulation of CRM projects."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -52,7 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``simcrm`` command."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help (0) or a usage error (2), already printed
+        return done.code if isinstance(done.code, int) else 2
     try:
         code: int = args.func(args)
     except InputError as err:

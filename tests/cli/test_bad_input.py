@@ -237,14 +237,13 @@ def test_bad_command_line_values(
     args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    try:
-        code = main(
-            ["run", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(out), "--quiet", *args]
-        )
-    except SystemExit as exc:  # argparse's own usage errors
-        code = int(exc.code or 0)
+    code = main(
+        ["run", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(out), "--quiet", *args]
+    )
     assert code == 2
-    assert capsys.readouterr().err.strip()
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert args[0] in err
     assert not out.exists()
 
 
