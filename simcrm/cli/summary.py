@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from simcrm.engine.run import load_summary, run_currency, summarize_directory
+from simcrm.engine.run import load_summary, summarize_directory
+from simcrm.engine.store import run_currency
 from simcrm.report.terminal import print_summary
 
 

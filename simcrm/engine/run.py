@@ -13,7 +13,6 @@ import signal
 import sys
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -383,22 +382,3 @@ def load_summary(out: Path) -> tuple[dict[str, Any], Summary]:
         raise ResultsError(
             str(path), str(path), f"not a simcrm summary ({type(err).__name__}: {err})"
         ) from None
-
-
-def run_currency(manifest: dict[str, Any]) -> str:
-    """The currency of a run's money figures, from its manifest ('' if it cannot be told).
-
-    Runs record it beside the scenario's name; for older manifests it is read from the
-    scenario text they hold (CNY when the text does not set it, as the schema does).
-    """
-    scenario = manifest.get("scenario")
-    if not isinstance(scenario, dict):
-        return ""
-    currency = scenario.get("currency")
-    if isinstance(currency, str):
-        return currency
-    try:
-        found = tomllib.loads(str(scenario.get("text", ""))).get("currency", "CNY")
-    except tomllib.TOMLDecodeError:
-        return ""
-    return found if isinstance(found, str) else ""

@@ -19,6 +19,7 @@ import platform
 import shutil
 import sys
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -287,3 +288,22 @@ def _clear(out: Path) -> None:
             shutil.rmtree(child)
         else:
             child.unlink()
+
+
+def run_currency(manifest: dict[str, Any]) -> str:
+    """The currency of a run's money figures, from its manifest ('' if it cannot be told).
+
+    Runs record it beside the scenario's name; for older manifests it is read from the
+    scenario text they hold (CNY when the text does not set it, as the schema does).
+    """
+    scenario = manifest.get("scenario")
+    if not isinstance(scenario, dict):
+        return ""
+    currency = scenario.get("currency")
+    if isinstance(currency, str):
+        return currency
+    try:
+        found = tomllib.loads(str(scenario.get("text", ""))).get("currency", "CNY")
+    except tomllib.TOMLDecodeError:
+        return ""
+    return found if isinstance(found, str) else ""
