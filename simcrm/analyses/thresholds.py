@@ -13,13 +13,16 @@ those levels.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
 from simcrm.stats.intervals import wilson
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -41,6 +44,66 @@ DIMENSIONS = (
     Dimension("adoption_final", "<", "final adoption below", "fraction", (0.0, 1.0, 41)),
     Dimension("npv", "<", "NPV below", "currency", None),
 )
+
+
+@dataclass(frozen=True)
+class DefinitionCurves:
+    """P(fail) against each dimension's threshold, and where the claimed rate is reached.
+
+    Attributes
+    ----------
+    claim
+        The claimed failure rate.
+    dimensions
+        Per output column: ``label``, ``side``, ``unit``, ``defined`` (trials where it
+        exists), ``grid``, ``p_fail``, ``ci95_low``, ``ci95_high`` (95% Wilson) and
+        ``threshold`` (``value``, ``ci95``, ``in_range``).
+    trials
+        Trials of the sample.
+    criteria
+        The scenario's own criteria and their failure rates on the sample.
+    """
+
+    claim: float
+    dimensions: dict[str, dict[str, Any]]
+    trials: int
+    criteria: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form (what ``definitions.json`` holds)."""
+        return {
+            "claim": self.claim,
+            "dimensions": self.dimensions,
+            "trials": self.trials,
+            "criteria": self.criteria,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per dimension and threshold: ``column``, ``threshold``, ``p_fail``,
+        ``low``, ``high``."""
+        import pandas as pd
+
+        parts = [
+            pd.DataFrame(
+                {
+                    "column": name,
+                    "threshold": d["grid"],
+                    "p_fail": d["p_fail"],
+                    "low": d["ci95_low"],
+                    "high": d["ci95_high"],
+                }
+            )
+            for name, d in self.dimensions.items()
+        ]
+        return pd.concat(parts, ignore_index=True)
+
+
+def failure_counts(values: FloatArray, side: str, grid: FloatArray) -> npt.NDArray[np.int64]:
+    """How many ``values`` fail (``value > x`` or ``value < x``) at every ``x`` of ``grid``."""
+    ordered = np.sort(values)
+    if side == ">":
+        return ordered.size - np.searchsorted(ordered, grid, side="right")
+    return np.searchsorted(ordered, grid, side="left")
 
 
 def failure_curve(values: FloatArray, side: str, grid: FloatArray) -> FloatArray:
@@ -66,7 +129,7 @@ def explore(
     columns: dict[str, npt.NDArray[Any]],
     claim: float,
     criteria: dict[str, str] | None = None,
-) -> dict[str, Any]:
+) -> DefinitionCurves:
     """Failure probability against the threshold of each dimension, and the claim's threshold.
 
     Parameters
@@ -80,7 +143,7 @@ def explore(
 
     Returns
     -------
-    dict
+    DefinitionCurves
         ``trials``, ``claim``, ``dimensions`` (per dimension: ``grid``, ``p_fail``,
         ``ci95_low``, ``ci95_high``, ``threshold`` with ``in_range``) and ``criteria``.
     """
@@ -96,7 +159,7 @@ def explore(
         else:
             grid = np.linspace(*dim.grid[:2], dim.grid[2])
         p = failure_curve(values, dim.side, grid)
-        low, high = wilson(np.round(p * values.size), values.size)
+        low, high = wilson(failure_counts(values, dim.side, grid), values.size)
         t = threshold(values, dim.side, claim)
         t["in_range"] = bool(grid[0] <= t["value"] <= grid[-1])
         out["dimensions"][dim.column] = {
@@ -110,6 +173,5 @@ def explore(
             "ci95_high": high.tolist(),
             "threshold": t,
         }
-    out["trials"] = trials
-    out["criteria"] = {name: float(np.mean(columns[f"fail_{name}"])) for name in (criteria or {})}
-    return out
+    rates = {name: float(np.mean(columns[f"fail_{name}"])) for name in (criteria or {})}
+    return DefinitionCurves(claim, out["dimensions"], trials, rates)

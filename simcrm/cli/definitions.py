@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     with executor_from(args) as executor:
         columns = collect_columns(Job(scenario, s, trials), executor)
     result = {"scenario": scenario.name, "seed": s, "currency": scenario.currency}
-    result |= explore(columns, args.claim, scenario.criteria)
+    result |= explore(columns, args.claim, scenario.criteria).to_dict()
     out = args.out or Path("results") / scenario.name / "definitions"
     written = write_files(
         out,
