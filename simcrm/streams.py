@@ -32,6 +32,8 @@ class Stage(IntEnum):
     REVIEWS = 5
     MONEY = 6
     POPULATION = 7
+    INPUTS = 8
+    CORRELATION = 9
 
 
 def block_generator(seed: int, block: int, stage: Stage) -> np.random.Generator:

@@ -33,6 +33,11 @@ def register(sub: Any) -> None:
     p.add_argument("--force", action="store_true", help="replace a directory holding another run")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run")
     add_executor_options(p)
+    p.add_argument(
+        "--inputs",
+        action="store_true",
+        help="also write a column in_<path> for every sampled input (for your own analysis)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(func=run)
@@ -52,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         scenario_path=args.scenario,
+        inputs=args.inputs,
     )
     err = Console(stderr=True)
     columns = (

@@ -64,12 +64,15 @@ class Job:
     overrides
         Optional per-trial parameter values (e.g. one epistemic world per range of
         trials in a survey simulation); the random streams are consumed as without them.
+    inputs
+        Add a column ``in_<path>`` for every sampled input (the outputs are unchanged).
     """
 
     scenario: Scenario
     seed: int
     trials: int
     overrides: TrialOverrides | None = None
+    inputs: bool = False
 
     @property
     def blocks(self) -> int:
@@ -136,7 +139,7 @@ def compute_blocks(job: Job, first: int, stop: int) -> Columns:
         if job.overrides is not None:
             start = k * BLOCK_SIZE
             overrides = job.overrides(np.arange(start, start + size, dtype=np.int64))
-        block = simulate_block(job.scenario, job.seed, k, size, overrides)
+        block = simulate_block(job.scenario, job.seed, k, size, overrides, job.inputs)
         if not columns:
             rows = sum(n for _, n in sizes)
             columns = {name: np.empty(rows, dtype=v.dtype) for name, v in block.items()}
@@ -147,7 +150,11 @@ def compute_blocks(job: Job, first: int, stop: int) -> Columns:
 
 
 def simulate(
-    scenario: Scenario, trials: int | None = None, seed: int | None = None
+    scenario: Scenario,
+    trials: int | None = None,
+    seed: int | None = None,
+    *,
+    inputs: bool = False,
 ) -> pd.DataFrame:
     """Simulate ``trials`` projects in memory.
 
@@ -157,15 +164,19 @@ def simulate(
         The project model (:func:`simcrm.load_scenario`).
     trials, seed
         Default: the scenario's ``[simulation]`` settings.
+    inputs
+        Also a column ``in_<path>`` for every sampled input (each cost item's overrun
+        factor, the schedule factor, every distribution-valued field's draw, …), for
+        analyses of one's own in pandas; the other columns are unchanged.
 
     Returns
     -------
     pandas.DataFrame
         One row per trial, the columns of docs/model.md §7 then ``fail_<name>`` per
-        criterion.
+        criterion (then ``in_<path>`` per sampled input).
     """
     import pandas as pd
 
     n, s = resolve(scenario, trials, seed)
-    columns = compute_blocks(Job(scenario, s, n), 0, block_count(n))
+    columns = compute_blocks(Job(scenario, s, n, inputs=inputs), 0, block_count(n))
     return pd.DataFrame(columns, copy=False)  # no consolidation into 2-D blocks: 0.1 s per 1e6

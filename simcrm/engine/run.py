@@ -83,6 +83,8 @@ class RunRequest:
         Address of a running Dask scheduler to compute on instead.
     scenario_path
         The scenario file, to state the command that resumes the run.
+    inputs
+        Also write a column ``in_<path>`` for every sampled input.
     """
 
     scenario: Scenario
@@ -95,6 +97,7 @@ class RunRequest:
     workers: int = 1
     scheduler: str | None = None
     scenario_path: Path | None = None
+    inputs: bool = False
 
     @property
     def n(self) -> int:
@@ -125,7 +128,7 @@ def identity(request: RunRequest) -> dict[str, Any]:
         "simcrm": found["simcrm"],
         "numpy": found["numpy"],
         "pyarrow": found["pyarrow"],
-    }
+    } | ({"inputs": True} if request.inputs else {})
 
 
 def command(request: RunRequest) -> str | None:
@@ -147,6 +150,8 @@ def command(request: RunRequest) -> str | None:
         "--chunk-size",
         str(request.chunk_trials),
     ]
+    if request.inputs:
+        words.append("--inputs")
     if request.scheduler is not None:
         words += ["--scheduler", request.scheduler]
     elif request.workers > 1:
@@ -226,7 +231,7 @@ def _execute(
     todo = [c for c in chunks if c.name not in done]
     if progress is not None:
         progress(request.n - sum(c.trials(request.n) for c in todo))
-    job = Job(request.scenario, request.root_seed, request.n)
+    job = Job(request.scenario, request.root_seed, request.n, inputs=request.inputs)
     written = spent = 0.0
     try:
         results = map_chunks(job, EncodeChunk(provenance, sketch), pool, todo)

@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
 from simcrm.model.parameters import Parameters, Value, per_component
+from simcrm.scenario.delivery import is_percentile_factor
 
 FloatArray = npt.NDArray[np.float64]
 
 Z90 = float(ndtri(0.9))
 """The standard normal 90th percentile: ``sigma = ln(p90 / p50) / Z90``."""
+
+
+def log_factor(dist: Any, z: FloatArray, spread: Value) -> FloatArray:
+    """The log of a factor given as a distribution, from its normal score ``z``.
+
+    ``X = F⁻¹(Φ(z))``, then the planning quality narrows it around its median ``m`` in
+    log space, as it narrows a lognormal's sigma: ``ln m + (1 − s q) (ln X − ln m)``. For
+    a lognormal this is exactly ``mu + sigma (1 − s q) z``; for any other distribution
+    ``z`` keeps its correlation with the shared shock through the copula.
+    """
+    x = np.maximum(dist.ppf(ndtr(z)), np.finfo(np.float64).tiny)  # a value of 0: tiny
+    log_m = np.log(max(float(dist.ppf(0.5)), np.finfo(np.float64).tiny))
+    return log_m + spread * (np.log(x) - log_m)
+
+
+def _mixed_log_params(params: Parameters, n: int) -> tuple[FloatArray, FloatArray]:
+    """``(mu, sigma)`` per component, shaped ``(components, 1 or trials)``: those of the
+    ``{ p50, p90 }`` factors, and 0 and 1 for factors given as distributions."""
+    mus, sigmas = [], []
+    for name, c in params.scenario.components.items():
+        if is_percentile_factor(c.overrun):
+            path = f"components.{name}.overrun"
+            m, s = log_params(params.value(f"{path}.p50"), params.value(f"{path}.p90"))
+        else:
+            m, s = 0.0, 1.0
+        mus.append(np.broadcast_to(m, n))
+        sigmas.append(np.broadcast_to(s, n))
+    return np.vstack(mus), np.vstack(sigmas)
 
 
 def log_params(p50: Value, p90: Value) -> tuple[Value, Value]:
@@ -50,9 +80,16 @@ def draw_costs(params: Parameters, rng: np.random.Generator, quality: FloatArray
     """
     n = len(quality)
     components = params.scenario.components
-    mu, sigma = log_params(
-        per_component(params, "overrun.p50", n), per_component(params, "overrun.p90", n)
-    )
+    kinds = [c.overrun for c in components.values()]
+    other = [i for i, f in enumerate(kinds) if not is_percentile_factor(f)]
+    mu: Value
+    sigma: Value
+    if other:  # some factors are distributions: their rows get mu = 0, sigma = 1 here
+        mu, sigma = _mixed_log_params(params, n)
+    else:
+        mu, sigma = log_params(
+            per_component(params, "overrun.p50", n), per_component(params, "overrun.p90", n)
+        )
     labour = np.flatnonzero([c.labour for c in components.values()])
     rho = params.value("execution.rho")
     shock = rng.standard_normal(n)
@@ -60,13 +97,21 @@ def draw_costs(params: Parameters, rng: np.random.Generator, quality: FloatArray
     log_x = np.ascontiguousarray(rng.standard_normal((n, len(components))).T)
     log_x *= np.sqrt(1.0 - np.square(rho))
     log_x += rho * shock  # z = rho Z + sqrt(1 − rho²) eps
+    scores = log_x[other].copy() if other else None
     spread = 1.0 - params.value("plan.spread_planning_effect") * quality
     log_x *= sigma * spread
     log_x += mu
+    if scores is not None:
+        for row, z in zip(other, scores, strict=True):
+            log_x[row] = log_factor(kinds[row], z, spread)
+    if params.sampled is not None:
+        for name, row in zip(components, log_x, strict=True):
+            params.note(f"components.{name}.overrun", np.exp(row))
     in_tail = np.flatnonzero(rng.random(n) < params.value("execution.tail_probability"))
     uniform = rng.random(n)
     alpha = np.broadcast_to(params.value("execution.tail_alpha"), n)
     tail = np.ones(n)  # the few tail projects only: a power is costly
     tail[in_tail] = (1.0 - uniform[in_tail]) ** (-1.0 / alpha[in_tail])
     log_x[np.ix_(labour, in_tail)] += np.log(tail[in_tail])
+    params.note("execution.tail", tail)
     return CostDraws(np.exp(log_x, out=log_x), shock, tail)

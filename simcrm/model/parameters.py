@@ -37,10 +37,21 @@ class Parameters:
     """
 
     def __init__(
-        self, scenario: Scenario, overrides: Mapping[str, FloatArray] | None = None
+        self,
+        scenario: Scenario,
+        overrides: Mapping[str, FloatArray] | None = None,
+        *,
+        record: bool = False,
     ) -> None:
         self.scenario = scenario
         self.overrides = dict(overrides or {})
+        self.sampled: dict[str, FloatArray] | None = {} if record else None
+        """With ``record``: every per-trial input drawn, by path, in trial order."""
+
+    def note(self, path: str, values: FloatArray) -> None:
+        """Record the per-trial values of an input (when recording)."""
+        if self.sampled is not None:
+            self.sampled[path] = np.asarray(values, dtype=np.float64)
 
     def value(self, path: str) -> Value:
         """A numeric parameter: the override array if there is one, else the scalar."""
@@ -66,7 +77,9 @@ class Parameters:
             raise InputError(path, dist, "this parameter is a number; use value()")
         sample = _as_distribution(dist, path).sample(rng, n)
         override = self.overrides.get(path)
-        return sample if override is None else np.asarray(override, dtype=np.float64)
+        drawn = sample if override is None else np.asarray(override, dtype=np.float64)
+        self.note(path, np.broadcast_to(drawn, n))
+        return drawn
 
 
 _LOOKUPS: dict[int, tuple[Scenario, dict[str, object]]] = {}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.model.costs import log_params
+from simcrm.model.costs import log_factor, log_params
 from simcrm.model.parameters import Parameters
+from simcrm.scenario.delivery import is_percentile_factor
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -25,14 +26,19 @@ def draw_base_months(
     shock ``Z``; a tail project's schedule also takes ``tail ** tail_schedule_exponent``
     (black swans overrun schedule less than cost: Flyvbjerg & Budzier 2011).
     """
-    mu, sigma = log_params(
-        params.value("execution.schedule.p50"), params.value("execution.schedule.p90")
-    )
+    given = params.scenario.execution.schedule
     rho = params.value("execution.schedule_rho")
     own = rng.standard_normal(len(planned_months))
     z = rho * shock + np.sqrt(1.0 - np.square(rho)) * own
     spread = 1.0 - params.value("plan.spread_planning_effect") * quality
-    factor = np.exp(mu + sigma * spread * z)
+    if is_percentile_factor(given):
+        mu, sigma = log_params(
+            params.value("execution.schedule.p50"), params.value("execution.schedule.p90")
+        )
+        factor = np.exp(mu + sigma * spread * z)
+    else:
+        factor = np.exp(log_factor(given, z, spread))
+    params.note("execution.schedule", factor)
     in_tail = np.flatnonzero(tail != 1.0)  # 1 ** e = 1: the power only where it acts
     exponent = np.broadcast_to(params.value("execution.tail_schedule_exponent"), tail.size)
     factor[in_tail] *= tail[in_tail] ** exponent[in_tail]

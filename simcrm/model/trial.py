@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from simcrm.model.adoption import draw_adoption
 from simcrm.model.costs import draw_costs
+from simcrm.model.inputs import draw_number_inputs
 from simcrm.model.money import monthly_factor, spread_present_value
 from simcrm.model.operate import draw_money, operate
 from simcrm.model.parameters import Parameters
@@ -62,6 +63,7 @@ def simulate_block(
     block: int,
     size: int = BLOCK_SIZE,
     overrides: Mapping[str, FloatArray] | None = None,
+    inputs: bool = False,
 ) -> Columns:
     """Simulate the trials of block ``block`` of a run seeded with ``seed``.
 
@@ -77,6 +79,10 @@ def simulate_block(
         Trials in this block (``BLOCK_SIZE`` except for a run's last block).
     overrides
         Per-trial parameter values by dotted path (see :mod:`simcrm.model.parameters`).
+    inputs
+        Also return every sampled input as a column ``in_<path>`` (dots as underscores):
+        the draws of distribution-valued fields, each cost item's overrun factor and the
+        schedule factor (before the tail), the tail multiplier (``in_execution_tail``).
 
     Returns
     -------
@@ -88,9 +94,11 @@ def simulate_block(
     def rng(stage: Stage) -> np.random.Generator:
         return block_generator(seed, block, stage)
 
-    params = Parameters(
-        scenario, population_draws(scenario, rng(Stage.POPULATION), size, overrides)
-    )
+    drawn = draw_number_inputs(scenario, rng(Stage.INPUTS), size)
+    drawn |= population_draws(scenario, rng(Stage.POPULATION), size, overrides)
+    params = Parameters(scenario, drawn, record=inputs)
+    for path, values in drawn.items():
+        params.note(path, np.broadcast_to(values, size))
     plan = draw_plan(params, rng(Stage.PLAN), size)
     costs = draw_costs(params, rng(Stage.COSTS), plan.quality)
     base_months = draw_base_months(
@@ -168,4 +176,6 @@ def simulate_block(
         columns[input_column(path)] = np.broadcast_to(params.overrides[path], size).astype(
             np.float64
         )
+    for path, values in (params.sampled or {}).items():
+        columns.setdefault(input_column(path), values)
     return columns

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtri
+from scipy.stats import norm
 
 from simcrm.distributions import Distribution
 from simcrm.scenario.costcurve import planned_budget
@@ -22,9 +23,27 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 
-def log_params(overrun: Overrun) -> tuple[float, float]:
-    """Median and 90th percentile → ``(mu, sigma)`` of the factor's log."""
+def log_params(overrun: object) -> tuple[float, float]:
+    """Median and 90th percentile → ``(mu, sigma)`` of the factor's log (NaN for a factor
+    given as a distribution: :func:`factor` handles those)."""
+    if not isinstance(overrun, Overrun):
+        return float("nan"), float("nan")
     return float(np.log(overrun.p50)), float(np.log(overrun.p90 / overrun.p50) / ndtri(0.9))
+
+
+def factor(given: object, mu: float, sigma: float, spread: float, score: float) -> float:
+    """One overrun or schedule factor from its normal score.
+
+    ``{ p50, p90 }``: ``exp(mu + sigma (1 − s q) z)``. A distribution: its quantile at
+    ``Φ(z)``, narrowed around its median in log space by the same ``1 − s q``, written
+    here with scipy's ``norm.cdf`` and the distribution's own ``ppf`` at a scalar.
+    """
+    if isinstance(given, Overrun):
+        return float(np.exp(mu + sigma * spread * score))
+    dist: Distribution = given  # type: ignore[assignment]
+    median = float(dist.ppf(0.5))
+    x = max(float(dist.ppf(float(norm.cdf(score)))), np.finfo(float).tiny)
+    return float(median * (x / median) ** spread)
 
 
 @dataclass(frozen=True)
@@ -126,10 +145,16 @@ def draw_trial(scenario: Scenario, const: Constants, rng: np.random.Generator) -
     # normal scores of the components and the schedule, correlated by one project shock
     scores = const.root @ rng.standard_normal(len(const.mu))
     spread = 1.0 - plan.spread_planning_effect * q
-    logs = const.mu + const.sigma * spread * scores
+    given = [c.overrun for c in scenario.components.values()] + [ex.schedule]
+    own = np.array(
+        [
+            factor(g, m, s, spread, float(z))
+            for g, m, s, z in zip(given, const.mu, const.sigma, scores, strict=True)
+        ]
+    )
     tail = 1.0 + rng.pareto(ex.tail_alpha) if rng.random() < ex.tail_probability else 1.0
-    factors = np.exp(logs[:-1]) * np.where(const.labour, tail, 1.0)
-    schedule = float(np.exp(logs[-1])) * tail**ex.tail_schedule_exponent
+    factors = own[:-1] * np.where(const.labour, tail, 1.0)
+    schedule = float(own[-1]) * tail**ex.tail_schedule_exponent
 
     innovation = min(_one(ad.innovation, rng) + ad.training_effect * ad.training, 1.0)
     imitation = _one(ad.imitation, rng) * (1.0 + ad.collaboration_effect * ad.collaboration)

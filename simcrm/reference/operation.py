@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from simcrm.distributions import Fixed
 from simcrm.reference.draws import TrialDraws
 from simcrm.scenario.schema import Scenario
 
@@ -32,6 +33,12 @@ def bass_step(a: float, m: float, p: float, qb: float, delta: float) -> float:
     """One month of adoption: ``a + (p + qb·a/m)(m − a) − δ·a``, clipped to ``[0, m]``."""
     share = a / m if m > 0 else 0.0
     return min(max(a + (p + qb * share) * (m - a) - delta * a, 0.0), m)
+
+
+def _num(value: object) -> float:
+    """A review setting as a number: the scenario's own number, or the value drawn for this
+    trial (the trial's scenario holds it as a fixed distribution)."""
+    return float(value.value) if isinstance(value, Fixed) else float(value)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -156,17 +163,17 @@ class Operation:
         if measured < policy.abandon_threshold and months_live >= policy.abandon_min_months:
             if policy.rescue and b.rescues < policy.max_rescues:
                 b.rescues += 1
-                b.outflow += self.budget * policy.rescue_cost
-                if self.rng.random() < policy.rescue_success:
+                b.outflow += self.budget * _num(policy.rescue_cost)
+                if self.rng.random() < _num(policy.rescue_success):
                     b.rescued = True
-                    self.ceiling += policy.rescue_uplift * gap
+                    self.ceiling += _num(policy.rescue_uplift) * gap
                     return
             b.abandon_month = float(self.go_live + months_live)
             self.running = False
             self.active = 0.0
         elif measured < target and policy.improvement:
             b.improvements += 1
-            b.improvement_cost += self.budget * policy.improvement_cost
-            b.outflow += self.budget * policy.improvement_cost
+            b.improvement_cost += self.budget * _num(policy.improvement_cost)
+            b.outflow += self.budget * _num(policy.improvement_cost)
             if self.active < target:  # the shortfall is real: the round helps
-                self.ceiling += policy.improvement_uplift * gap
+                self.ceiling += _num(policy.improvement_uplift) * gap

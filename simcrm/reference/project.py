@@ -26,6 +26,7 @@ from simcrm.reference.operation import Books, Operation
 from simcrm.reference.population import draw_population, input_column, with_values
 from simcrm.scenario.criteria import compile_criteria, evaluate_criteria
 from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
+from simcrm.scenario.paths import PER_TRIAL_NUMBERS, lookup
 from simcrm.scenario.schema import Scenario
 
 Row = dict[str, Any]
@@ -119,16 +120,22 @@ def run_trial(scenario: Scenario, rng: np.random.Generator, const: Constants | N
 def _rows(scenario: Scenario, seed: int, first: int, stop: int) -> list[Row]:
     """Trials ``first`` to ``stop - 1``, each from its own generator.
 
-    A trial first draws its population parameters (if any), then runs on its own copy
-    of the scenario; their values are returned as ``in_<path>``.
+    A trial first draws its population parameters (if any) and the review settings a
+    scenario gives as distributions, then runs on its own copy of the scenario; the
+    population values are returned as ``in_<path>``.
     """
     const = Constants.of(scenario)
     rows = []
     for trial in range(first, stop):
         rng = trial_generator(seed, trial)
         values = draw_population(scenario, rng)
-        if values:
-            own = with_values(scenario, values)
+        numbers = {
+            path: float(lookup(scenario, path).sample(rng, 1)[0])  # type: ignore[attr-defined]
+            for path in PER_TRIAL_NUMBERS
+            if hasattr(lookup(scenario, path), "sample")
+        }
+        if values or numbers:
+            own = with_values(scenario, numbers | values)
             row = run_trial(own, rng, Constants.of(own))
             row.update({input_column(path): value for path, value in values.items()})
         else:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
 
-from simcrm.distributions import DistributionOrNumber, Fixed
+from simcrm.distributions import Distribution, DistributionOrNumber, Fixed
 from simcrm.scenario.costcurve import BENCHMARK_POINTS, Complexity
 from simcrm.scenario.sections import NonNegative, Positive, Probability, Section, unit
 
@@ -33,6 +33,29 @@ class Overrun(Section):
         if self.p90 < self.p50:
             raise ValueError(f"p90 ({self.p90}) must be at least p50 ({self.p50})")
         return self
+
+
+def _overrun_form(value: Any) -> str:
+    """``distribution`` for a table with a ``kind`` (or a distribution model), else
+    ``percentiles`` (the lognormal given by ``p50`` and ``p90``)."""
+    if isinstance(value, dict):
+        return "distribution" if "kind" in value else "percentiles"
+    return "percentiles" if isinstance(value, Overrun | type(None)) else "distribution"
+
+
+Factor = Annotated[
+    Annotated[Overrun, Tag("percentiles")] | Annotated[Distribution, Tag("distribution")],
+    Discriminator(_overrun_form),
+]
+"""A multiplicative overrun factor: ``{ p50, p90 }`` (lognormal, the default form) or any
+distribution table with a ``kind`` whose values are positive (``{ kind = "pert", low =
+0.9, mode = 1.1, high = 2.0 }``). Either way it enters the one-factor copula through its
+quantile function, so its correlation with the shared project shock is kept."""
+
+
+def is_percentile_factor(value: BaseModel) -> bool:
+    """Whether a factor is given as ``{ p50, p90 }`` (an :class:`Overrun`)."""
+    return isinstance(value, Overrun)
 
 
 class Plan(Section):
@@ -135,10 +158,10 @@ class Component(Section):
         "a tail event.",
         json_schema_extra=unit(""),
     )
-    overrun: Overrun = Field(
+    overrun: Factor = Field(
         default_factory=Overrun,
-        description="The item's cost overrun factor (lognormal): actual cost = planned cost × "
-        "factor.",
+        description="The item's cost overrun factor: actual cost = planned cost × factor. "
+        "`{ p50, p90 }` (lognormal) or any distribution with positive values.",
         json_schema_extra=unit("factor"),
     )
 
@@ -176,10 +199,10 @@ class Execution(Section):
         "multiplier to this power (black swans overrun schedule less than cost).",
         json_schema_extra=unit(""),
     )
-    schedule: Overrun = Field(
+    schedule: Factor = Field(
         default_factory=Overrun,
-        description="Schedule factor `F_sched` (lognormal): execution lasts "
-        "`T0 · F_sched` months before scope creep.",
+        description="Schedule factor `F_sched`: execution lasts `T0 · F_sched` months before "
+        "scope creep. `{ p50, p90 }` (lognormal) or any distribution with positive values.",
         json_schema_extra=unit("factor"),
     )
     schedule_rho: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)] = Field(

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types as at
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Tag
 from pydantic.fields import FieldInfo
 
 from simcrm.distributions import Distribution, Fixed
@@ -68,8 +68,26 @@ def optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+def forms(tp: Any) -> dict[str, Any]:
+    """Tag → member of a union whose members carry a pydantic ``Tag``: a key that takes a
+    number or a distribution (``number``, ``distribution``), or a factor given as ``{ p50,
+    p90 }`` or as a distribution (``percentiles``, ``distribution``); else empty."""
+    tp = unwrap(tp)[0]
+    if get_origin(tp) not in (Union, types.UnionType):
+        return {}
+    found: dict[str, Any] = {}
+    for arg in get_args(tp):
+        inner, meta = unwrap(arg)
+        tags = [m.tag for m in meta if isinstance(m, Tag)]
+        if tags:
+            found[tags[0]] = inner
+    return found
+
+
 def is_distribution(tp: Any) -> bool:
-    """Whether a type is a distribution (a union of distribution models)."""
+    """Whether a type is a distribution (a union of distribution models), or may be one."""
+    if "distribution" in forms(tp):
+        return True
     tp = unwrap(tp)[0]
     args = get_args(tp) if get_origin(tp) in (Union, types.UnionType) else (tp,)
     return all(isinstance(a, type) and a in DISTRIBUTION_KINDS for a in args)
@@ -77,7 +95,7 @@ def is_distribution(tp: Any) -> bool:
 
 def section_model(tp: Any) -> type[BaseModel] | None:
     """The model of a field that holds one table (a section or a nested table)."""
-    tp = unwrap(tp)[0]
+    tp = forms(tp).get("percentiles", unwrap(tp)[0])
     return tp if isinstance(tp, type) and issubclass(tp, Section) else None
 
 
@@ -89,6 +107,11 @@ def is_table_of(tp: Any, value: type) -> bool:
 
 def type_name(tp: Any) -> str:
     """A type in words, as a scenario author writes the value."""
+    tagged = forms(tp)
+    if "percentiles" in tagged:
+        return f"{type_name(tagged['percentiles'])}, or a distribution (any kind)"
+    if "number" in tagged:
+        return "number or distribution (any kind)"
     tp, _ = unwrap(optional(unwrap(tp)[0])[0])
     if is_distribution(tp):
         args = get_args(tp) if get_origin(tp) in (Union, types.UnionType) else (tp,)

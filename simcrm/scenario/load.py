@@ -15,7 +15,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from simcrm.errors import InputError, ScenarioError
 from simcrm.scenario.schema import Scenario
@@ -204,6 +204,10 @@ class _Place:
         container: object = None
         kind = ""
         for part in loc:
+            forms = _tagged_forms(node)
+            if part in forms:  # a number-or-table union's tag ("distribution"), not a key
+                node = forms[str(part)]
+                continue
             kinds = _tagged_members(node)
             if kinds and part in kinds:  # the union's tag, not a key
                 node, kind = kinds[part], str(part)
@@ -246,6 +250,21 @@ def _unwrap(node: object) -> object:
         if len(members) == 1:
             return _unwrap(members[0])
     return node
+
+
+def _tagged_forms(node: object) -> dict[str, object]:
+    """Tag → member of a union whose members carry a pydantic ``Tag`` (a field that takes
+    a number or a distribution, or ``{ p50, p90 }`` or a distribution), else empty."""
+    while typing.get_origin(node) is typing.Annotated:
+        node = typing.get_args(node)[0]
+    if typing.get_origin(node) not in (typing.Union, types.UnionType):
+        return {}
+    forms: dict[str, object] = {}
+    for arg in typing.get_args(node):
+        tags = [m.tag for m in getattr(arg, "__metadata__", ()) if isinstance(m, Tag)]
+        if tags:
+            forms[tags[0]] = typing.get_args(arg)[0]
+    return forms
 
 
 def _tagged_members(node: object) -> dict[str, type[BaseModel]]:

@@ -8,7 +8,14 @@ from typing import Annotated
 from pydantic import Field
 
 from simcrm.distributions import DistributionOrNumber, Fixed
-from simcrm.scenario.sections import NonNegative, Probability, Section, unit
+from simcrm.scenario.sections import (
+    NonNegative,
+    NonNegativeOrDistribution,
+    Probability,
+    ProbabilityOrDistribution,
+    Section,
+    unit,
+)
 
 
 class Adoption(Section):
@@ -100,12 +107,12 @@ class Reviews(Section):
         description="`σ_min`: evaluation noise left with full planning.",
         json_schema_extra=unit("share of users"),
     )
-    improvement_cost: NonNegative = Field(
+    improvement_cost: NonNegativeOrDistribution = Field(
         default=0.05,
         description="Cost of one improvement round, as a fraction of the planned budget `B`.",
         json_schema_extra=unit("fraction of B"),
     )
-    improvement_uplift: Probability = Field(
+    improvement_uplift: ProbabilityOrDistribution = Field(
         default=0.3,
         description="A real improvement closes this fraction of the gap between the ceiling "
         "and full use.",
@@ -130,17 +137,17 @@ class Reviews(Section):
         "abandoning it, while rescues remain.",
         json_schema_extra=unit(""),
     )
-    rescue_cost: NonNegative = Field(
+    rescue_cost: NonNegativeOrDistribution = Field(
         default=0.2,
         description="Cost of one rescue attempt, as a fraction of the planned budget `B`.",
         json_schema_extra=unit("fraction of B"),
     )
-    rescue_success: Probability = Field(
+    rescue_success: ProbabilityOrDistribution = Field(
         default=0.5,
         description="Probability that a rescue succeeds; a failed one ends in abandonment.",
         json_schema_extra=unit("probability"),
     )
-    rescue_uplift: Probability = Field(
+    rescue_uplift: ProbabilityOrDistribution = Field(
         default=0.5,
         description="A successful rescue closes this fraction of the gap between the ceiling "
         "and full use.",

@@ -27,8 +27,25 @@ SUPPORT_RULES: tuple[tuple[str, str, float, float], ...] = (
     ("money", "running_cost_per_user_month", 0.0, float("inf")),
     ("money", "running_fixed_month", 0.0, float("inf")),
     ("money", "intangible_points", 0.0, float("inf")),
+    ("reviews", "improvement_cost", 0.0, float("inf")),
+    ("reviews", "improvement_uplift", 0.0, 1.0),
+    ("reviews", "rescue_cost", 0.0, float("inf")),
+    ("reviews", "rescue_success", 0.0, 1.0),
+    ("reviews", "rescue_uplift", 0.0, 1.0),
+    ("execution", "schedule", 0.0, float("inf")),
 )
-"""Distribution-valued fields and the interval their values must stay in."""
+"""Fields that may hold a distribution, and the interval its values must stay in (a field
+that holds a plain number is checked by its own type instead)."""
+
+
+PER_TRIAL_NUMBERS = (
+    "reviews.improvement_cost",
+    "reviews.improvement_uplift",
+    "reviews.rescue_cost",
+    "reviews.rescue_success",
+    "reviews.rescue_uplift",
+)
+"""Fields read as numbers by the stages that a scenario may give as a distribution."""
 
 
 def lookup(scenario: BaseModel, path: str) -> object:

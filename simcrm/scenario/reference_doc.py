@@ -15,6 +15,7 @@ from :mod:`simcrm.scenario.outputs`. Regenerate the file with::
 from __future__ import annotations
 
 import inspect
+import math
 import sys
 from collections.abc import Iterator
 from typing import get_args
@@ -56,6 +57,7 @@ NAME = "<name>"
 
 
 _SUPPORT = {f"{section}.{field}": (low, high) for section, field, low, high in SUPPORT_RULES}
+_SUPPORT["components.overrun"] = (0.0, math.inf)  # checked per component by the schema
 
 _HEADER = f"""\
 # Scenario reference

@@ -11,11 +11,11 @@ outputs). :func:`simcrm.scenario.load.load_scenario` reads a file into it.
 from __future__ import annotations
 
 import difflib
+from math import inf
 from typing import Self
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from simcrm.distributions import Distribution
 from simcrm.errors import InputError, ScenarioError
 from simcrm.scenario.criteria import compile_criteria
 from simcrm.scenario.delivery import Component, Execution, Overrun, Plan, Scope
@@ -156,13 +156,20 @@ class Scenario(Section):
                 True,
                 "at least one component must be impossible to leave out of the plan",
             )
-        for section, field, low, high in SUPPORT_RULES:
-            dist: Distribution = getattr(getattr(self, section), field)
-            lo, hi = dist.support()
+        rules = [
+            (f"{s}.{f}", getattr(getattr(self, s), f), lo, hi) for s, f, lo, hi in SUPPORT_RULES
+        ]
+        rules += [
+            (f"components.{n}.overrun", c.overrun, 0.0, inf) for n, c in self.components.items()
+        ]
+        for path, value, low, high in rules:
+            if not hasattr(value, "sample"):  # a number, or a { p50, p90 } factor
+                continue
+            lo, hi = value.support()
             if lo < low or hi > high:
                 raise ScenarioError(
-                    f"{section}.{field}",
-                    dist.model_dump(),
+                    path,
+                    value.model_dump(),
                     f"its values range over [{lo:g}, {hi:g}]; they must stay within "
                     f"[{low:g}, {high:g}]",
                 )

@@ -3,9 +3,9 @@ that configure a run rather than the project (simulation, population, report).""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic.config import JsonDict
 
 from simcrm.distributions import Distribution, DistributionOrNumber
@@ -13,6 +13,28 @@ from simcrm.distributions import Distribution, DistributionOrNumber
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+
+def _number_or_table(value: Any) -> str:
+    """Tag of a value that may be a plain number or a distribution table."""
+    if isinstance(value, dict | BaseModel):
+        return "distribution"
+    return "number"
+
+
+ProbabilityOrDistribution = Annotated[
+    Annotated[Probability, Tag("number")] | Annotated[Distribution, Tag("distribution")],
+    Discriminator(_number_or_table),
+]
+"""A probability or share, fixed (a number in [0, 1]) or uncertain (a distribution drawn per
+trial, whose values must stay in [0, 1]). A number stays a number, so a scenario that gives
+one means and dumps exactly what it did before distributions were allowed here."""
+
+NonNegativeOrDistribution = Annotated[
+    Annotated[NonNegative, Tag("number")] | Annotated[Distribution, Tag("distribution")],
+    Discriminator(_number_or_table),
+]
+"""A non-negative number, or a distribution drawn per trial whose values are ≥ 0."""
 
 MAX_TRIALS = 10**10
 """Largest number of trials one run accepts (a 1e10 run is ~1 TB of Parquet)."""
