@@ -97,6 +97,10 @@ def draw_costs(params: Parameters, rng: np.random.Generator, quality: FloatArray
     log_x = np.ascontiguousarray(rng.standard_normal((n, len(components))).T)
     log_x *= np.sqrt(1.0 - np.square(rho))
     log_x += rho * shock  # z = rho Z + sqrt(1 − rho²) eps
+    for row, name in enumerate(components):  # a correlated factor: its score from [correlations]
+        score = params.scores.get(f"components.{name}.overrun")
+        if score is not None:
+            log_x[row] = score
     scores = log_x[other].copy() if other else None
     spread = 1.0 - params.value("plan.spread_planning_effect") * quality
     log_x *= sigma * spread

@@ -42,9 +42,13 @@ class Parameters:
         overrides: Mapping[str, FloatArray] | None = None,
         *,
         record: bool = False,
+        scores: Mapping[str, FloatArray] | None = None,
     ) -> None:
         self.scenario = scenario
         self.overrides = dict(overrides or {})
+        self.scores = dict(scores or {})
+        """Normal scores of correlated factors (``components.<c>.overrun``,
+        ``execution.schedule``), which replace their scores in the one-factor copula."""
         self.sampled: dict[str, FloatArray] | None = {} if record else None
         """With ``record``: every per-trial input drawn, by path, in trial order."""
 

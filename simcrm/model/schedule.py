@@ -30,6 +30,7 @@ def draw_base_months(
     rho = params.value("execution.schedule_rho")
     own = rng.standard_normal(len(planned_months))
     z = rho * shock + np.sqrt(1.0 - np.square(rho)) * own
+    z = params.scores.get("execution.schedule", z)  # correlated by [correlations]
     spread = 1.0 - params.value("plan.spread_planning_effect") * quality
     if is_percentile_factor(given):
         mu, sigma = log_params(

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simcrm.model.adoption import draw_adoption
+from simcrm.model.correlate import correlated_draws
 from simcrm.model.costs import draw_costs
 from simcrm.model.inputs import draw_number_inputs
 from simcrm.model.money import monthly_factor, spread_present_value
@@ -95,8 +96,10 @@ def simulate_block(
         return block_generator(seed, block, stage)
 
     drawn = draw_number_inputs(scenario, rng(Stage.INPUTS), size)
+    scores, correlated = correlated_draws(scenario, rng(Stage.CORRELATION), size)
+    drawn |= correlated
     drawn |= population_draws(scenario, rng(Stage.POPULATION), size, overrides)
-    params = Parameters(scenario, drawn, record=inputs)
+    params = Parameters(scenario, drawn, record=inputs, scores=scores)
     for path, values in drawn.items():
         params.note(path, np.broadcast_to(values, size))
     plan = draw_plan(params, rng(Stage.PLAN), size)

@@ -16,7 +16,9 @@ from scipy.special import ndtri
 from scipy.stats import norm
 
 from simcrm.distributions import Distribution
+from simcrm.scenario.correlations import is_valid, nearest_correlation, normal_scores_matrix
 from simcrm.scenario.costcurve import planned_budget
+from simcrm.scenario.paths import correlatable, lookup
 from simcrm.scenario.schema import Overrun, Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -135,8 +137,17 @@ def _one(dist: Distribution, rng: np.random.Generator) -> float:
     return float(dist.sample(rng, 1)[0])
 
 
-def draw_trial(scenario: Scenario, const: Constants, rng: np.random.Generator) -> TrialDraws:
-    """Draw every per-trial parameter of one trial from its generator ``rng``."""
+def draw_trial(
+    scenario: Scenario,
+    const: Constants,
+    rng: np.random.Generator,
+    correlated: dict[str, float] | None = None,
+) -> TrialDraws:
+    """Draw every per-trial parameter of one trial from its generator ``rng``.
+
+    ``correlated``: normal scores of the factors ``[correlations]`` names, which replace
+    their shock-correlated scores (see :func:`correlated_inputs`).
+    """
     plan, ex, ad, mo = scenario.plan, scenario.execution, scenario.adoption, scenario.money
     t0 = _one(plan.planned_months, rng)
     q = _one(plan.planning_quality, rng)
@@ -144,6 +155,10 @@ def draw_trial(scenario: Scenario, const: Constants, rng: np.random.Generator) -
 
     # normal scores of the components and the schedule, correlated by one project shock
     scores = const.root @ rng.standard_normal(len(const.mu))
+    paths = [f"components.{name}.overrun" for name in scenario.components] + ["execution.schedule"]
+    for i, path in enumerate(paths):
+        if correlated and path in correlated:
+            scores[i] = correlated[path]
     spread = 1.0 - plan.spread_planning_effect * q
     given = [c.overrun for c in scenario.components.values()] + [ex.schedule]
     own = np.array(
@@ -173,3 +188,35 @@ def draw_trial(scenario: Scenario, const: Constants, rng: np.random.Generator) -
         value_per_user=_one(mo.value_per_active_user_month, rng),
         intangible_points=_one(mo.intangible_points, rng),
     )
+
+
+def correlated_inputs(
+    scenario: Scenario, rng: np.random.Generator
+) -> tuple[dict[str, float], dict[str, float]]:
+    """One trial's draws of the inputs ``[correlations]`` names.
+
+    One multivariate normal draw (numpy's ``multivariate_normal``, by SVD: a different
+    construction from the core's eigen root) with the normal-score correlation matrix;
+    a factor keeps its score, a distribution takes its quantile at ``Φ(z)`` (scipy).
+
+    Returns
+    -------
+    tuple of dict
+        Scores of the correlated factors and values of the correlated distributions.
+    """
+    corr = scenario.correlations
+    names = corr.names()
+    if not names:
+        return {}, {}
+    cov = normal_scores_matrix(corr.ranks())
+    if corr.repair and not is_valid(cov):
+        cov = nearest_correlation(cov)
+    z = rng.multivariate_normal(np.zeros(len(names)), cov, method="svd")
+    kinds = correlatable(scenario)
+    scores = {n: float(v) for n, v in zip(names, z, strict=True) if kinds[n] == "factor"}
+    values = {
+        n: float(lookup(scenario, n).ppf(float(norm.cdf(v))))  # type: ignore[attr-defined]
+        for n, v in zip(names, z, strict=True)
+        if kinds[n] != "factor"
+    }
+    return scores, values

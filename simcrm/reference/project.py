@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from simcrm.reference.draws import Constants, draw_trial
+from simcrm.reference.draws import Constants, correlated_inputs, draw_trial
 from simcrm.reference.execution import Execution, run_execution
 from simcrm.reference.operation import Books, Operation
 from simcrm.reference.population import draw_population, input_column, with_values
@@ -46,7 +46,12 @@ def implementation_pv(cost: float, months: float, v: float) -> float:
     return pv
 
 
-def run_trial(scenario: Scenario, rng: np.random.Generator, const: Constants | None = None) -> Row:
+def run_trial(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    const: Constants | None = None,
+    correlated: dict[str, float] | None = None,
+) -> Row:
     """Simulate one trial with its own generator ``rng``.
 
     Returns
@@ -56,7 +61,7 @@ def run_trial(scenario: Scenario, rng: np.random.Generator, const: Constants | N
         Python scalars (no criteria).
     """
     const = Constants.of(scenario) if const is None else const
-    draws = draw_trial(scenario, const, rng)
+    draws = draw_trial(scenario, const, rng, correlated)
     horizon = scenario.simulation.horizon_months
     env = simpy.Environment()
     result: dict[str, Any] = {}
@@ -134,12 +139,13 @@ def _rows(scenario: Scenario, seed: int, first: int, stop: int) -> list[Row]:
             for path in PER_TRIAL_NUMBERS
             if hasattr(lookup(scenario, path), "sample")
         }
-        if values or numbers:
-            own = with_values(scenario, numbers | values)
-            row = run_trial(own, rng, Constants.of(own))
+        scores, correlated = correlated_inputs(scenario, rng)
+        if values or numbers or correlated:
+            own = with_values(scenario, numbers | correlated | values)
+            row = run_trial(own, rng, Constants.of(own), scores)
             row.update({input_column(path): value for path, value in values.items()})
         else:
-            row = run_trial(scenario, rng, const)
+            row = run_trial(scenario, rng, const, scores)
         rows.append(row)
     return rows
 

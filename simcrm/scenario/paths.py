@@ -48,6 +48,40 @@ PER_TRIAL_NUMBERS = (
 """Fields read as numbers by the stages that a scenario may give as a distribution."""
 
 
+DRAWN_DISTRIBUTIONS = (
+    "plan.planned_months",
+    "plan.planning_quality",
+    "adoption.ceiling",
+    "adoption.innovation",
+    "adoption.imitation",
+    "adoption.discontinuance",
+    "money.running_cost_per_user_month",
+    "money.running_fixed_month",
+    "money.value_per_active_user_month",
+    "money.intangible_points",
+)
+"""Distribution-valued fields that a stage draws once per trial."""
+
+
+def correlatable(scenario: BaseModel) -> dict[str, str]:
+    """The inputs ``[correlations]`` may name, each with how it is drawn.
+
+    Returns
+    -------
+    dict
+        Path → ``"factor"`` (a cost item's overrun or the schedule factor: its normal
+        score in the one-factor copula is replaced) or ``"distribution"`` (a field drawn
+        per trial whose distribution is not fixed: its uniform draw is replaced).
+    """
+    found = {f"components.{name}.overrun": "factor" for name in lookup(scenario, "components")}  # type: ignore[attr-defined]
+    found["execution.schedule"] = "factor"
+    for path in (*DRAWN_DISTRIBUTIONS, *PER_TRIAL_NUMBERS):
+        value = lookup(scenario, path)
+        if hasattr(value, "sample") and getattr(value, "kind", "fixed") != "fixed":
+            found[path] = "distribution"
+    return found
+
+
 def lookup(scenario: BaseModel, path: str) -> object:
     """The scenario's value at a dotted path (``components.integration.overrun.p90``)."""
     node: object = scenario

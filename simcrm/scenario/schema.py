@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import difflib
 from math import inf
-from typing import Self
+from typing import Any, Self
 
-from pydantic import Field, PrivateAttr, model_validator
+import numpy as np
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from simcrm.errors import InputError, ScenarioError
+from simcrm.scenario.correlations import Correlations, copula_root
 from simcrm.scenario.criteria import compile_criteria
 from simcrm.scenario.delivery import Component, Execution, Overrun, Plan, Scope
 from simcrm.scenario.operation import Adoption, Money, Reviews
@@ -25,6 +33,7 @@ from simcrm.scenario.paths import (
     NOT_OVERRIDABLE,
     SUPPORT_RULES,
     check_override_range,
+    correlatable,
     lookup,
     overridable,
 )
@@ -131,6 +140,11 @@ class Scenario(Section):
         "other criteria; each gives the output column `fail_<name>`.",
         json_schema_extra=unit(""),
     )
+    correlations: Correlations = Field(
+        default_factory=Correlations,
+        description="Rank correlations between uncertain inputs (a Gaussian copula).",
+        json_schema_extra=unit(""),
+    )
     report: Report = Field(
         default_factory=Report,
         description="What the printed summary shows.",
@@ -138,6 +152,15 @@ class Scenario(Section):
     )
 
     _source_text: str = PrivateAttr(default="")
+
+    @model_serializer(mode="wrap")
+    def _omit_unused_sections(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Sections added after 0.2 (``correlations``) are left out of a dump while empty, so
+        a scenario that does not use them dumps — and digests — exactly as before."""
+        data: dict[str, Any] = handler(self)
+        if not self.correlations.names():
+            data.pop("correlations", None)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -174,6 +197,7 @@ class Scenario(Section):
                     f"[{low:g}, {high:g}]",
                 )
         self._check_population()
+        self._check_correlations()
         self._check_scope_process()
         self._check_criteria()
         return self
@@ -192,6 +216,34 @@ class Scenario(Section):
                 if path not in allowed:
                     raise ScenarioError(field, path, self._why_not_overridable(path, allowed))
                 check_override_range(self, path, dist.support(), field)
+
+    def _check_correlations(self) -> None:
+        corr = self.correlations
+        names = corr.names()
+        if not names:
+            return
+        known = correlatable(self)
+        varied = self.population.paths()
+        for name in names:
+            field = _correlation_field(corr, name)
+            if name in varied:
+                raise ScenarioError(
+                    field, name, "drawn by [population]; correlate it there or here, not both"
+                )
+            if name not in known:
+                close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise ScenarioError(
+                    field,
+                    name,
+                    f"not an uncertain input of this scenario; {hint}the inputs are: "
+                    f"{', '.join(known)} (a field with a fixed value has nothing to correlate)",
+                )
+        where = "correlations.matrix" if corr.matrix is not None else "correlations.pairs"
+        try:
+            copula_root(corr.ranks(), corr.repair)
+        except ValueError as err:
+            raise ScenarioError(where, np.round(corr.ranks(), 3).tolist(), str(err)) from None
 
     def _why_not_overridable(self, path: str, allowed: dict[str, str]) -> str:
         """Why a population path is refused: a whole-run setting, or no such parameter
@@ -290,3 +342,13 @@ class Scenario(Section):
             return self.report.crosstab
         names = list(self.criteria)
         return (names[0], names[1]) if len(names) >= 2 else None
+
+
+def _correlation_field(corr: Correlations, name: str) -> str:
+    """Where ``name`` stands in the section: ``correlations.pairs[i].a``, ``….inputs[i]``."""
+    if corr.matrix is not None:
+        return f"correlations.inputs[{corr.inputs.index(name)}]"
+    for i, pair in enumerate(corr.pairs):
+        if name in (pair.a, pair.b):
+            return f"correlations.pairs[{i}].{'a' if pair.a == name else 'b'}"
+    return "correlations"

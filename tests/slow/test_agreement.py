@@ -128,6 +128,29 @@ def _with_population() -> Scenario:
     return parse_scenario((SCENARIO_DIR / "baseline.toml").read_text() + POPULATION)
 
 
+def _uncertain_inputs() -> Scenario:
+    """Full cycle with inputs of every form: a PERT overrun, a triangular schedule factor,
+    improvement and rescue settings drawn per project, and rank correlations between a
+    factor and the schedule, the duration and the ceiling, a review setting and a factor."""
+    with (SCENARIO_DIR / "full_cycle.toml").open("rb") as f:
+        data = tomllib.load(f)
+    data["name"] = "uncertain_inputs"
+    data["components"]["integration"]["overrun"] = {
+        "kind": "pert", "low": 0.6, "mode": 0.9, "high": 3.0
+    }  # fmt: skip
+    data["execution"]["schedule"] = {"kind": "triangular", "low": 0.8, "mode": 1.0, "high": 2.0}
+    data["reviews"]["improvement_uplift"] = {"kind": "uniform", "low": 0.1, "high": 0.5}
+    data["reviews"]["rescue_success"] = {"kind": "beta", "a": 2.0, "b": 2.0}
+    data["correlations"] = {
+        "pairs": [
+            {"a": "components.integration.overrun", "b": "execution.schedule", "rank": 0.7},
+            {"a": "plan.planned_months", "b": "adoption.ceiling", "rank": -0.4},
+            {"a": "reviews.improvement_uplift", "b": "components.business.overrun", "rank": 0.3},
+        ]
+    }
+    return scenario_from_dict(data)
+
+
 CASES: dict[str, tuple[Callable[[], Scenario], int]] = {
     "baseline": (lambda: load_scenario(SCENARIO_DIR / "baseline.toml"), N_REFERENCE),
     "half_cycle": (
@@ -155,6 +178,7 @@ CASES: dict[str, tuple[Callable[[], Scenario], int]] = {
     "high_complexity": (lambda: load_scenario(SCENARIO_DIR / "high_complexity.toml"), N_REFERENCE),
     "runaway": (_runaway, N_REFERENCE_SMALL),
     "population": (_with_population, N_REFERENCE_SMALL),
+    "uncertain_inputs": (_uncertain_inputs, N_REFERENCE_SMALL),
 }
 
 
