@@ -18,16 +18,23 @@ Z90 = float(ndtri(0.9))
 """The standard normal 90th percentile: ``sigma = ln(p90 / p50) / Z90``."""
 
 
+MIN_FACTOR = 1e-6
+"""Smallest factor a distribution-valued factor yields (the schema refuses factors that can
+be 0; a continuous one can still come arbitrarily close, which would make a duration of
+1e-300 months)."""
+
+
 def log_factor(dist: Any, z: FloatArray, spread: Value) -> FloatArray:
     """The log of a factor given as a distribution, from its normal score ``z``.
 
     ``X = F⁻¹(Φ(z))``, then the planning quality narrows it around its median ``m`` in
     log space, as it narrows a lognormal's sigma: ``ln m + (1 − s q) (ln X − ln m)``. For
     a lognormal this is exactly ``mu + sigma (1 − s q) z``; for any other distribution
-    ``z`` keeps its correlation with the shared shock through the copula.
+    ``z`` keeps its correlation with the shared shock through the copula. Values below
+    :data:`MIN_FACTOR` count as it.
     """
-    x = np.maximum(dist.ppf(ndtr(z)), np.finfo(np.float64).tiny)  # a value of 0: tiny
-    log_m = np.log(max(float(dist.ppf(0.5)), np.finfo(np.float64).tiny))
+    x = np.maximum(dist.ppf(ndtr(z)), MIN_FACTOR)
+    log_m = np.log(max(float(dist.ppf(0.5)), MIN_FACTOR))
     return log_m + spread * (np.log(x) - log_m)
 
 

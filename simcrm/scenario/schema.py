@@ -14,7 +14,6 @@ import difflib
 from math import inf
 from typing import Any, Self
 
-import numpy as np
 from pydantic import (
     Field,
     PrivateAttr,
@@ -189,6 +188,14 @@ class Scenario(Section):
             if not hasattr(value, "sample"):  # a number, or a { p50, p90 } factor
                 continue
             lo, hi = value.support()
+            factor = path in FACTORS or path.startswith("components.")
+            if factor and (lo < 0 or (lo == 0 and float(value.ppf(1e-12)) <= 0)):
+                raise ScenarioError(
+                    path,
+                    value.model_dump(),
+                    "a factor multiplies a cost or a duration: its values must be "
+                    f"positive, but it can take {lo:g}",
+                )
             if lo < low or hi > high:
                 raise ScenarioError(
                     path,
@@ -241,9 +248,10 @@ class Scenario(Section):
                 )
         where = "correlations.matrix" if corr.matrix is not None else "correlations.pairs"
         try:
-            copula_root(corr.ranks(), corr.repair)
+            ranks = corr.ranks()
+            copula_root(ranks, corr.repair)
         except ValueError as err:
-            raise ScenarioError(where, np.round(corr.ranks(), 3).tolist(), str(err)) from None
+            raise ScenarioError(where, names, str(err)) from None
 
     def _why_not_overridable(self, path: str, allowed: dict[str, str]) -> str:
         """Why a population path is refused: a whole-run setting, or no such parameter
@@ -342,6 +350,10 @@ class Scenario(Section):
             return self.report.crosstab
         names = list(self.criteria)
         return (names[0], names[1]) if len(names) >= 2 else None
+
+
+FACTORS = frozenset({"execution.schedule"})
+"""Factor-valued fields outside ``components`` (whose overruns are factors too)."""
 
 
 def _correlation_field(corr: Correlations, name: str) -> str:
