@@ -111,8 +111,8 @@ def calibrate(
     scenario: Scenario,
     spec: TargetsFile,
     events: dict[str, Criterion],
-    trials: int,
-    seed: int,
+    trials: int | None,
+    seed: int | None,
     max_evaluations: int = 300,
     base_dir: Path | None = None,
     executor: Executor | None = None,
@@ -135,7 +135,7 @@ def calibrate(
         Where each evaluation's chunks are computed (default: in this process); the
         sample is the same on every executor.
     """
-    trials, seed = resolve(trials=trials, seed=seed)
+    trials, seed = resolve(scenario, trials, seed)
     pool = executor if executor is not None else InProcess()
     start_time = time.perf_counter()
     paths = list(spec.parameters)

@@ -181,10 +181,18 @@ def compare_frames(a: pd.DataFrame, b: pd.DataFrame) -> Comparison:
 
 
 def compare(
-    a: Scenario, b: Scenario, trials: int, seed: int, executor: Executor | None = None
+    a: Scenario,
+    b: Scenario,
+    trials: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
 ) -> Comparison:
-    """Simulate two scenarios on common random numbers and compare them (B − A)."""
-    trials, seed = resolve(trials=trials, seed=seed)
+    """Simulate two scenarios on common random numbers and compare them (B − A).
+
+    ``trials`` and ``seed`` default to A's ``[simulation]`` settings; ``executor`` (default:
+    this process) computes the chunks.
+    """
+    trials, seed = resolve(a, trials, seed)
     pool = executor if executor is not None else InProcess()
     frames = [pd.DataFrame(collect_columns(Job(s, seed, trials), pool)) for s in (a, b)]
     result = compare_frames(*frames)

@@ -51,10 +51,9 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out or Path("results") / scenario.name / "calibrated.toml"
     if out.is_dir():
         raise InputError("--out", str(out), "is a directory; give the calibrated file's name")
-    s = scenario.simulation.seed if args.seed is None else args.seed
     with executor_from(args) as executor:
         fit = calibrate(
-            scenario, spec, events, args.trials, s, args.max_evaluations, base_dir, executor
+            scenario, spec, events, args.trials, args.seed, args.max_evaluations, base_dir, executor
         )
     text = calibrated_text(scenario.source_text, fit, args.targets, base_dir)
     write_files(out.parent, {out.name: text_writer(text)})

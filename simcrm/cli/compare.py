@@ -37,9 +37,8 @@ def run(args: argparse.Namespace) -> int:
     """Simulate both scenarios and print the paired differences."""
     a = load_scenario(args.a)
     b = load_scenario(args.b)
-    s = a.simulation.seed if args.seed is None else args.seed
     with executor_from(args) as executor:
-        result = compare(a, b, args.trials, s, executor)
+        result = compare(a, b, args.trials, args.seed, executor)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:

@@ -12,6 +12,7 @@ from simcrm.analyses.failure_rate import Observation, analyse, parse_observed, p
 from simcrm.analyses.survey import SurveyDesign
 from simcrm.cli.args import positive_int, probability, scenario_path, seed
 from simcrm.cli.executor_options import add_executor_options, executor_from
+from simcrm.engine.defaults import resolve
 from simcrm.errors import InputError
 from simcrm.report.figures import posterior_figure, reported_rate_figure
 from simcrm.report.files import json_writer, png_writer, to_json, write_files
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     design = SurveyDesign(
         cohort=cohort,
         surveys=args.surveys,
-        seed=scenario.simulation.seed if args.seed is None else args.seed,
+        seed=resolve(scenario, seed=args.seed)[1],
         inner=inner,
     )
     with executor_from(args) as executor:
