@@ -5,6 +5,11 @@ Each distribution is a frozen pydantic model tagged by ``kind`` with the methods
 ``ppf`` returns nan for ``u`` outside ``[0, 1]`` and is clipped to the support (so for
 discrete kinds ``ppf(0)`` is the smallest possible value). ``sample`` draws only from the
 :class:`numpy.random.Generator` it is given.
+
+Uniform, triangular, PERT, normal, truncated normal, lognormal, beta and gamma may instead
+be given by percentiles (``p10 = 80, p90 = 120``; :mod:`simcrm.distributions.percentiles`):
+their parameters are solved once, at validation, and they then sample exactly as if given
+those parameters.
 """
 
 from __future__ import annotations

@@ -1,30 +1,34 @@
-"""Parametric distributions: fixed, uniform, three-point, normal, lognormal, beta, gamma, Poisson, Bernoulli."""
+"""Parametric distributions: fixed, uniform, three-point, normal, lognormal, beta, gamma, Poisson, Bernoulli.
+
+Uniform, three-point, normal, truncated normal, lognormal, beta and gamma may be given by
+percentiles instead of their own parameters (:mod:`simcrm.distributions.percentiles`).
+"""
 
 from __future__ import annotations
 
 import math
-from functools import cached_property
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import (
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator
 from scipy import special
 
-from simcrm.distributions._base import (
-    PERCENTILES,
-    High,
-    Num,
-    Pos,
-    _Base,
-    _not_below,
-    _u,
-    stats,
+from simcrm.distributions._base import High, Num, Pos, _Base, _not_below, _u, stats
+from simcrm.distributions.percentiles import (
+    ByPercentiles,
+    FloatArray,
+    MaybeHigh,
+    MaybeNum,
+    MaybePos,
+    beta_fit,
+    gamma_fit,
+    lognormal_fit,
+    normal_fit,
+    pert_fit,
+    triangular_fit,
+    truncnormal_fit,
+    uniform_fit,
 )
 
 
@@ -50,83 +54,173 @@ class Fixed(_Base):
         return (self.value, self.value)
 
 
-class Uniform(_Base):
-    """Continuous uniform on ``[low, high]``."""
+class Uniform(ByPercentiles):
+    """Continuous uniform on ``[low, high]``, or from exactly two percentiles.
+
+    ``p10 = 2, p90 = 10`` gives the uniform on ``[1, 11]``.
+    """
 
     kind: Literal["uniform"] = "uniform"
-    low: Num
-    high: High
+    low: MaybeNum = None
+    high: MaybeHigh = None
+    p1: MaybeNum = None
+    p5: MaybeNum = None
+    p10: MaybeNum = None
+    p20: MaybeNum = None
+    p25: MaybeNum = None
+    p50: MaybeNum = None
+    p75: MaybeNum = None
+    p80: MaybeNum = None
+    p90: MaybeNum = None
+    p95: MaybeNum = None
+    p99: MaybeNum = None
+
+    _OWN = ("low", "high")
+
+    def _fit(self, u: FloatArray, x: FloatArray) -> tuple[float, ...]:
+        return uniform_fit(u, x)
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
-        return stats.uniform, (self.low, self.high - self.low)
+        low, high = self._solved
+        return stats.uniform, (low, high - low)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.uniform(self.low, self.high, size)
+        low, high = self._solved
+        return rng.uniform(low, high, size)
 
 
-class _ThreePoint(_Base):
-    """Fields ``low <= mode <= high`` with ``low < high``."""
+class _ThreePoint(ByPercentiles):
+    """Fields ``low <= mode <= high`` with ``low < high``, or exactly three percentiles."""
 
-    low: Num
-    mode: Num
-    high: Num
+    low: MaybeNum = None
+    mode: MaybeNum = None
+    high: MaybeNum = None
+
+    _OWN = ("low", "mode", "high")
+    _COUNT = 3
 
     @field_validator("mode")
     @classmethod
-    def _check_mode(cls, v: float, info: ValidationInfo) -> float:
-        return _not_below(info, v, "low", strict=False)
+    def _check_mode(cls, v: float | None, info: ValidationInfo) -> float | None:
+        return v if v is None else _not_below(info, v, "low", strict=False)
 
     @field_validator("high")
     @classmethod
-    def _check_high(cls, v: float, info: ValidationInfo) -> float:
+    def _check_high(cls, v: float | None, info: ValidationInfo) -> float | None:
+        if v is None:
+            return v
         _not_below(info, v, "low", strict=True)
         return _not_below(info, v, "mode", strict=False)
 
 
 class Triangular(_ThreePoint):
-    """Triangular on ``[low, high]`` peaking at ``mode``."""
+    """Triangular on ``[low, high]`` peaking at ``mode``, or from exactly three percentiles.
+
+    ``p10 = 20, p50 = 30, p90 = 45`` gives the triangle with those percentiles (as @RISK's
+    RiskTriangAlt); percentiles that no triangle has are refused. Percentiles that all lie
+    on one side of the mode fit a whole family of triangles: the narrowest is taken, with
+    its mode at ``high`` (or ``low``).
+    """
 
     kind: Literal["triangular"] = "triangular"
+    p1: MaybeNum = None
+    p5: MaybeNum = None
+    p10: MaybeNum = None
+    p20: MaybeNum = None
+    p25: MaybeNum = None
+    p50: MaybeNum = None
+    p75: MaybeNum = None
+    p80: MaybeNum = None
+    p90: MaybeNum = None
+    p95: MaybeNum = None
+    p99: MaybeNum = None
+
+    def _fit(self, u: FloatArray, x: FloatArray) -> tuple[float, ...]:
+        return triangular_fit(u, x)
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
-        width = self.high - self.low
-        return stats.triang, ((self.mode - self.low) / width, self.low, width)
+        low, mode, high = self._solved
+        width = high - low
+        return stats.triang, ((mode - low) / width, low, width)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.triangular(self.low, self.mode, self.high, size)
+        low, mode, high = self._solved
+        return rng.triangular(low, mode, high, size)
 
 
-class Beta(_Base):
-    """Beta(``a``, ``b``) scaled to ``[low, high]``."""
+class Beta(ByPercentiles):
+    """Beta(``a``, ``b``) scaled to ``[low, high]``, or from exactly two percentiles.
+
+    The percentiles must lie strictly between ``low`` and ``high``; ``a`` and ``b`` are then
+    solved (any two such percentiles have exactly one beta).
+    """
 
     kind: Literal["beta"] = "beta"
-    a: Pos
-    b: Pos
+    a: MaybePos = None
+    b: MaybePos = None
     low: Num = 0.0
     high: High = 1.0
+    p1: MaybeNum = None
+    p5: MaybeNum = None
+    p10: MaybeNum = None
+    p20: MaybeNum = None
+    p25: MaybeNum = None
+    p50: MaybeNum = None
+    p75: MaybeNum = None
+    p80: MaybeNum = None
+    p90: MaybeNum = None
+    p95: MaybeNum = None
+    p99: MaybeNum = None
+
+    _OWN = ("a", "b")
+    _INSIDE = True
+
+    def _fit(self, u: FloatArray, x: FloatArray) -> tuple[float, ...]:
+        return beta_fit(u, x, self.low, self.high)
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
-        return stats.beta, (self.a, self.b, self.low, self.high - self.low)
+        a, b = self._solved
+        return stats.beta, (a, b, self.low, self.high - self.low)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        x = rng.beta(self.a, self.b, size)
+        a, b = self._solved
+        x = rng.beta(a, b, size)
         if (self.low, self.high) == (0.0, 1.0):
             return x  # the standard beta: no need to rescale
         return self.low + (self.high - self.low) * x
 
 
 class Pert(_ThreePoint):
-    """Beta-PERT: scaled beta, ``alpha = 1 + lamb (mode-low)/(high-low)``, ``beta`` alike."""
+    """Beta-PERT: scaled beta, ``alpha = 1 + lamb (mode-low)/(high-low)``, ``beta`` alike.
+
+    Or from exactly three percentiles, as @RISK's RiskPertAlt: ``p10 = 20, p50 = 30,
+    p90 = 45`` gives the PERT (with ``lamb``, 4 unless given) that has them.
+    """
 
     kind: Literal["pert"] = "pert"
     lamb: Pos = 4.0
+    p1: MaybeNum = None
+    p5: MaybeNum = None
+    p10: MaybeNum = None
+    p20: MaybeNum = None
+    p25: MaybeNum = None
+    p50: MaybeNum = None
+    p75: MaybeNum = None
+    p80: MaybeNum = None
+    p90: MaybeNum = None
+    p95: MaybeNum = None
+    p99: MaybeNum = None
+
+    def _fit(self, u: FloatArray, x: FloatArray) -> tuple[float, ...]:
+        return pert_fit(u, x, self.lamb)
 
     def as_beta(self) -> Beta:
         """The equivalent scaled :class:`Beta`."""
-        width = self.high - self.low
-        a = 1 + self.lamb * (self.mode - self.low) / width
-        b = 1 + self.lamb * (self.high - self.mode) / width
-        return Beta(kind="beta", a=a, b=b, low=self.low, high=self.high)
+        low, mode, high = self._solved
+        width = high - low
+        a = 1 + self.lamb * (mode - low) / width
+        b = 1 + self.lamb * (high - mode) / width
+        return Beta(kind="beta", a=a, b=b, low=low, high=high)
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         return self.as_beta()._scipy()
@@ -135,35 +229,78 @@ class Pert(_ThreePoint):
         return self.as_beta().sample(rng, size)
 
 
-class Normal(_Base):
-    """Normal with mean ``mean`` (Python attribute ``loc``) and standard deviation ``sd``."""
+class Normal(ByPercentiles):
+    """Normal with mean ``mean`` (Python attribute ``loc``) and standard deviation ``sd``.
+
+    Or from exactly two percentiles: ``p10 = 80, p90 = 120`` gives mean 100 and sd 15.6.
+    """
 
     kind: Literal["normal"] = "normal"
-    loc: Num = Field(alias="mean")
-    sd: Pos
+    loc: MaybeNum = Field(None, alias="mean")
+    sd: MaybePos = None
+    p1: MaybeNum = None
+    p5: MaybeNum = None
+    p10: MaybeNum = None
+    p20: MaybeNum = None
+    p25: MaybeNum = None
+    p50: MaybeNum = None
+    p75: MaybeNum = None
+    p80: MaybeNum = None
+    p90: MaybeNum = None
+    p95: MaybeNum = None
+    p99: MaybeNum = None
+
+    _OWN = ("loc", "sd")
+
+    def _fit(self, u: FloatArray, x: FloatArray) -> tuple[float, ...]:
+        return normal_fit(u, x)
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
-        return stats.norm, (self.loc, self.sd)
+        return stats.norm, self._solved
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.normal(self.loc, self.sd, size)
+        loc, sd = self._solved
+        return rng.normal(loc, sd, size)
 
 
-class TruncNormal(_Base):
+class TruncNormal(ByPercentiles):
     """Normal(``mean``, ``sd``) restricted to ``[low, high]``; sampled by exact inverse CDF.
 
     The Python attribute of ``mean`` (the untruncated mean) is ``loc``.
+
+    Or, with ``low`` and ``high``, from exactly two percentiles strictly between them: the
+    untruncated ``mean`` and ``sd`` are solved. A truncated normal's density is
+    log-concave, so percentiles as spread as a truncated exponential's or more (e.g.
+    ``p10``, ``p90`` near ``low`` and ``high``) belong to none and are refused.
     """
 
     kind: Literal["truncnormal"] = "truncnormal"
-    loc: Num = Field(alias="mean")
-    sd: Pos
+    loc: MaybeNum = Field(None, alias="mean")
+    sd: MaybePos = None
     low: Num
     high: High
+    p1: MaybeNum = None
+    p5: MaybeNum = None
+    p10: MaybeNum = None
+    p20: MaybeNum = None
+    p25: MaybeNum = None
+    p50: MaybeNum = None
+    p75: MaybeNum = None
+    p80: MaybeNum = None
+    p90: MaybeNum = None
+    p95: MaybeNum = None
+    p99: MaybeNum = None
+
+    _OWN = ("loc", "sd")
+    _INSIDE = True
+
+    def _fit(self, u: FloatArray, x: FloatArray) -> tuple[float, ...]:
+        return truncnormal_fit(u, x, self.low, self.high)
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
-        a, b = (self.low - self.loc) / self.sd, (self.high - self.loc) / self.sd
-        return stats.truncnorm, (a, b, self.loc, self.sd)
+        loc, sd = self._solved
+        a, b = (self.low - loc) / sd, (self.high - loc) / sd
+        return stats.truncnorm, (a, b, loc, sd)
 
     def ppf(self, u: npt.ArrayLike) -> np.ndarray:
         a, b = self._scipy()[1][:2]
@@ -176,11 +313,12 @@ class TruncNormal(_Base):
         z = np.where(
             p <= 0.5, special.ndtri(np.minimum(p, 0.5)), -special.ndtri(np.minimum(q, 0.5))
         )
-        x = np.clip(self.loc + self.sd * z, self.low, self.high)
+        loc, sd = self._solved
+        x = np.clip(loc + sd * z, self.low, self.high)
         return np.where(uu == 0, self.low, np.where(uu == 1, self.high, x))
 
 
-class LogNormal(_Base):
+class LogNormal(ByPercentiles):
     """Log-normal from ``mu`` and ``sigma`` (of the log), or from exactly two percentiles.
 
     ``p50 = 120, p90 = 300`` means a median of 120 and a 90th percentile of 300.
@@ -201,48 +339,18 @@ class LogNormal(_Base):
     p95: Pos | None = None
     p99: Pos | None = None
 
-    @field_validator(*(f"p{q}" for q in PERCENTILES))
-    @classmethod
-    def _increasing(cls, v: float | None, info: ValidationInfo) -> float | None:
-        earlier = [k for k, x in info.data.items() if k[0] == "p" and x is not None]
-        if v is not None and earlier:
-            _not_below(info, v, earlier[-1], strict=True)
-        return v
+    _OWN = ("mu", "sigma")
 
-    def _percentiles(self) -> list[tuple[int, float]]:
-        return [(q, x) for q in PERCENTILES if (x := getattr(self, f"p{q}")) is not None]
-
-    @model_validator(mode="after")
-    def _one_form(self) -> Self:
-        got = ", ".join(f"p{q}" for q, _ in self._percentiles()) or "none"
-        n_log = (self.mu is not None) + (self.sigma is not None)
-        if n_log and self._percentiles():
-            raise ValueError(f"give mu and sigma, or exactly two of p1..p99, not both (got {got})")
-        if n_log == 1:
-            raise ValueError("give both mu and sigma (of the log), or exactly two of p1..p99")
-        if n_log == 0 and len(self._percentiles()) != 2:
-            raise ValueError(f"give mu and sigma, or exactly two of p1..p99 (got {got})")
-        return self
+    def _fit(self, u: FloatArray, x: FloatArray) -> tuple[float, ...]:
+        return lognormal_fit(u, x)
 
     def log_sigma(self) -> float:
         """Standard deviation of the log: given, or solved from the two percentiles."""
-        return self._log_params[1]
+        return self._solved[1]
 
     def log_mu(self) -> float:
         """Mean of the log (log of the median): given, or solved from the two percentiles."""
-        return self._log_params[0]
-
-    @cached_property
-    def _log_params(self) -> tuple[float, float]:
-        """``(mu, sigma)``, solved once (the model is frozen; samplers ask every block)."""
-        if self.mu is not None and self.sigma is not None:
-            return self.mu, self.sigma
-        (q1, x1), (q2, x2) = self._percentiles()
-        dz = special.ndtri(q2 / 100) - special.ndtri(q1 / 100)
-        sigma = float((math.log(x2) - math.log(x1)) / dz)
-        # Anchor on the percentile nearer the median (exact when it is p50).
-        q, x = min(self._percentiles(), key=lambda qx: abs(qx[0] - 50))
-        return float(math.log(x) - sigma * special.ndtri(q / 100)), sigma
+        return self._solved[0]
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         return stats.lognorm, (self.log_sigma(), 0.0, math.exp(self.log_mu()))
@@ -254,18 +362,36 @@ class LogNormal(_Base):
         return np.exp(self.log_mu() + self.log_sigma() * special.ndtri(_u(u)))
 
 
-class Gamma(_Base):
-    """Gamma with ``shape`` and ``scale``."""
+class Gamma(ByPercentiles):
+    """Gamma with ``shape`` and ``scale``, or from exactly two (positive) percentiles."""
 
     kind: Literal["gamma"] = "gamma"
-    shape: Pos
-    scale: Pos
+    shape: MaybePos = None
+    scale: MaybePos = None
+    p1: MaybePos = None
+    p5: MaybePos = None
+    p10: MaybePos = None
+    p20: MaybePos = None
+    p25: MaybePos = None
+    p50: MaybePos = None
+    p75: MaybePos = None
+    p80: MaybePos = None
+    p90: MaybePos = None
+    p95: MaybePos = None
+    p99: MaybePos = None
+
+    _OWN = ("shape", "scale")
+
+    def _fit(self, u: FloatArray, x: FloatArray) -> tuple[float, ...]:
+        return gamma_fit(u, x)
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
-        return stats.gamma, (self.shape, 0.0, self.scale)
+        shape, scale = self._solved
+        return stats.gamma, (shape, 0.0, scale)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.gamma(self.shape, self.scale, size)
+        shape, scale = self._solved
+        return rng.gamma(shape, scale, size)
 
 
 class Poisson(_Base):

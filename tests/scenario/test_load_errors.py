@@ -41,7 +41,7 @@ TYPOS = [
         '{ kind = "pert", low = 0.1, mode = 0.2, high = 0.3, hgh = 0.4 }',
         "hgh",
         "high",
-        "high, kind, lamb, low, mode",
+        "high, kind, lamb, low, mode, p1, p5, p10, p20, p25, p50, p75, p80, p90, p95, p99",
     ),
     (
         "lognormal",
@@ -55,14 +55,14 @@ TYPOS = [
         '{ kind = "beta", a = 2, b = 5, hihg = 0.9 }',
         "hihg",
         "high",
-        "a, b, high, kind, low",
+        "a, b, high, kind, low, p1, p5, p10, p20, p25, p50, p75, p80, p90, p95, p99",
     ),
     (
         "triangular",
         '{ kind = "triangular", low = 0.1, mdoe = 0.2, high = 0.3 }',
         "mdoe",
         "mode",
-        "high, kind, low, mode",
+        "high, kind, low, mode, p1, p5, p10, p20, p25, p50, p75, p80, p90, p95, p99",
     ),
     ("fixed", '{ kind = "fixed", value = 0.5, vaule = 0.6 }', "vaule", "value", "kind, value"),
     (
@@ -72,8 +72,20 @@ TYPOS = [
         "column",
         "column, file, kind, values",
     ),
-    ("uniform", '{ kind = "uniform", low = 0.1, hi = 0.3 }', "hi", "high", "high, kind, low"),
-    ("normal", '{ kind = "normal", mean = 0.5, sdd = 0.1 }', "sdd", "sd", "kind, mean, sd"),
+    (
+        "uniform",
+        '{ kind = "uniform", low = 0.1, hi = 0.3 }',
+        "hi",
+        "high",
+        "high, kind, low, p1, p5, p10, p20, p25, p50, p75, p80, p90, p95, p99",
+    ),
+    (
+        "normal",
+        '{ kind = "normal", mean = 0.5, sdd = 0.1 }',
+        "sdd",
+        "sd",
+        "kind, mean, p1, p5, p10, p20, p25, p50, p75, p80, p90, p95, p99, sd",
+    ),
 ]
 
 
@@ -135,14 +147,17 @@ def test_the_example_of_the_report() -> None:
     )
     message = str(refused(text))
     assert "unknown key 'hgh' in a distribution of kind 'pert'; did you mean 'high'?" in message
-    assert message.endswith("Allowed here: high, kind, lamb, low, mode")
+    assert message.endswith(
+        "Allowed here: high, kind, lamb, low, mode, p1, p5, p10, p20, p25, p50, p75, p80, p90, p95, p99"
+    )
     assert "value" not in message  # the keys of `fixed` were listed before
 
 
 def test_an_unknown_key_with_nothing_close_still_lists_the_keys() -> None:
     err = refused(scenario_text("adoption", 'ceiling = { kind = "beta", a = 2, b = 5, zzz = 1 }'))
     assert err.allowed == (
-        "unknown key 'zzz' in a distribution of kind 'beta'; allowed here: a, b, high, kind, low"
+        "unknown key 'zzz' in a distribution of kind 'beta'; allowed here: a, b, high, kind, low, "
+        "p1, p5, p10, p20, p25, p50, p75, p80, p90, p95, p99"
     )
 
 
@@ -230,15 +245,19 @@ def test_an_alias_is_listed_as_written() -> None:
     """``normal`` takes ``mean`` (its field is called ``loc``)."""
     err = refused(scenario_text("scope", 'effect = { kind = "normal", loc = 0.1, sd = 0.1 }'))
     assert err.field == "<scenario>: scope.effect.loc"
-    assert "; allowed here: kind, mean, sd" in err.allowed
+    assert (
+        "; allowed here: kind, mean, p1, p5, p10, p20, p25, p50, p75, p80, p90, p95, p99, sd"
+        in err.allowed
+    )
 
 
 def test_the_key_a_typo_leaves_missing_is_not_another_problem() -> None:
-    typo = 'planned_months = { kind = "triangular", low = 1, mdoe = 2, high = 3 }'
-    assert "more problems" not in refused(scenario_text("plan", typo)).allowed
-    worse = 'planned_months = { kind = "triangular", low = "one", mdoe = 2, high = 3 }'
-    assert refused(scenario_text("plan", worse)).allowed.endswith(
-        "Allowed here: high, kind, low, mode (and 1 more problems)"
+    """``lam`` is required of a poisson: its typo must not also count as a missing key."""
+    typo = 'effect = { kind = "poisson", lma = 2 }'
+    assert "more problems" not in refused(scenario_text("scope", typo)).allowed
+    worse = 'effect = { kind = "poisson", lma = 2, extra = "x" }'
+    assert refused(scenario_text("scope", worse)).allowed.endswith(
+        "Allowed here: kind, lam (and 1 more problems)"
     )
 
 
