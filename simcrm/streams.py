@@ -34,6 +34,7 @@ class Stage(IntEnum):
     POPULATION = 7
     INPUTS = 8
     CORRELATION = 9
+    RISKS = 10
 
 
 def block_generator(seed: int, block: int, stage: Stage) -> np.random.Generator:

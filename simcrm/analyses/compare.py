@@ -25,7 +25,7 @@ from simcrm.engine.blocks import Job
 from simcrm.engine.defaults import resolve
 from simcrm.engine.executors import Executor, InProcess
 from simcrm.engine.mapping import collect_columns
-from simcrm.scenario.outputs import FAIL_PREFIX
+from simcrm.scenario.outputs import FAIL_PREFIX, RISK_COST_PREFIX, RISK_PREFIX
 from simcrm.scenario.schema import Scenario
 from simcrm.stats.summary import DISTRIBUTION_COLUMNS
 
@@ -154,7 +154,9 @@ def compare_frames(a: pd.DataFrame, b: pd.DataFrame) -> Comparison:
     -------
     Comparison
         ``trials`` and ``figures``: figure name → :class:`Difference`. Figures: ``P(fail <criterion>)`` for criteria in both, ``P(<event>)``,
-        and the mean and P10, P50, P90 of each distribution column.
+        and the mean and P10, P50, P90 of each distribution column; for each risk of a
+        register in both, ``P(risk <name>)`` and ``mean cost_risk_<name>`` (the direct
+        cost it added), after the distributions.
     """
     if len(a) != len(b):
         raise ValueError("paired comparison needs the same trials on both sides")
@@ -177,6 +179,12 @@ def compare_frames(a: pd.DataFrame, b: pd.DataFrame) -> Comparison:
         figures[f"mean {column}"] = paired_difference(x, y)
         for q in PERCENTILES:
             figures[f"P{round(100 * q)} {column}"] = batch_quantile_difference(x, y, q)
+    risks = [c for c in a.columns if c.startswith(RISK_PREFIX) and c in b.columns]
+    for column in risks:
+        name = column.removeprefix(RISK_PREFIX)
+        figures[f"P(risk {name})"] = paired_difference(a[column], b[column])
+        cost = RISK_COST_PREFIX + name
+        figures[f"mean {cost}"] = paired_difference(a[cost], b[cost])
     return Comparison(len(a), figures)
 
 

@@ -20,8 +20,9 @@ def run(args: argparse.Namespace) -> int:
     """Load every file; the first invalid one stops with its error."""
     for path in args.files:
         sc = load_scenario(path)
+        risks = f", {len(sc.risks)} risks" if sc.risks else ""
         print(
             f"ok: {path} — scenario {sc.name!r}, {sc.plan.users:,} users, "
-            f"{len(sc.components)} cost components, {len(sc.criteria)} criteria"
+            f"{len(sc.components)} cost components, {len(sc.criteria)} criteria{risks}"
         )
     return 0

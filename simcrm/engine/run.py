@@ -47,7 +47,7 @@ from simcrm.errors import ResultsError
 from simcrm.scenario.load import scenario_digest
 from simcrm.scenario.schema import Scenario
 from simcrm.stats.run_summary import Summary
-from simcrm.stats.summary import SUMMARY_INPUTS, SummaryBuilder
+from simcrm.stats.summary import SUMMARY_INPUTS, SUMMARY_PREFIXES, SummaryBuilder
 from simcrm.streams import BLOCK_SIZE
 
 MANIFEST_SHARE = 0.05
@@ -354,7 +354,7 @@ def summarize_files(
     for path in files:
         reader = pq.ParquetFile(path)
         names = reader.schema_arrow.names
-        columns = [c for c in names if c.startswith("fail_") or c in SUMMARY_INPUTS]
+        columns = [c for c in names if c.startswith(SUMMARY_PREFIXES) or c in SUMMARY_INPUTS]
         for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
             builder.add(batch)
     return builder

@@ -9,7 +9,11 @@ rank correlations (:mod:`simcrm.scenario.correlations`), and hands each input it
   unchanged and its correlations are those stated;
 - a field drawn per trial takes ``F⁻¹(Φ(z))``, its own distribution at the correlated
   uniform, as a per-trial override; its stage still draws from its stream as before, so
-  the other inputs' draws do not move.
+  the other inputs' draws do not move;
+- a risk of the register (``risks.<name>``) takes ``Φ(z)`` as its occurrence uniform
+  (:mod:`simcrm.model.risks`), in place of its draw from the RISKS stream, which is
+  still made. The rank correlation stated is that of the occurrence uniforms; the
+  correlation of the occurrences themselves (0/1) is smaller.
 
 A scenario without the section draws nothing here.
 """
@@ -35,8 +39,8 @@ def correlated_draws(
     Returns
     -------
     tuple of dict
-        Normal scores of the correlated factors, and values of the correlated
-        distributions, by path (trial order).
+        Normal scores of the correlated factors and risk occurrences, and values of the
+        correlated distributions, by path (trial order).
     """
     names = scenario.correlations.names()
     if not names:
@@ -48,7 +52,7 @@ def correlated_draws(
     values: dict[str, FloatArray] = {}
     for i, name in enumerate(names):
         column = np.ascontiguousarray(z[:, i])
-        if kinds[name] == "factor":
+        if kinds[name] in ("factor", "occurrence"):
             scores[name] = column
         else:
             dist = lookup(scenario, name)

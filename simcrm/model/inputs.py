@@ -20,6 +20,11 @@ from simcrm.scenario.schema import Scenario
 FloatArray = npt.NDArray[np.float64]
 
 
+def uses_number_inputs(scenario: Scenario) -> bool:
+    """Whether the scenario gives any :data:`PER_TRIAL_NUMBERS` field as a distribution."""
+    return any(hasattr(lookup(scenario, path), "sample") for path in PER_TRIAL_NUMBERS)
+
+
 def draw_number_inputs(
     scenario: Scenario, rng: np.random.Generator, size: int
 ) -> dict[str, FloatArray]:

@@ -11,15 +11,22 @@ import numpy.typing as npt
 from simcrm.model.adoption import draw_adoption
 from simcrm.model.correlate import correlated_draws
 from simcrm.model.costs import draw_costs
-from simcrm.model.inputs import draw_number_inputs
+from simcrm.model.inputs import draw_number_inputs, uses_number_inputs
 from simcrm.model.money import monthly_factor, spread_present_value
 from simcrm.model.operate import draw_money, operate
 from simcrm.model.parameters import Parameters
 from simcrm.model.plan import draw_plan
+from simcrm.model.risks import draw_risks
 from simcrm.model.schedule import draw_base_months
 from simcrm.model.scope import grow_scope, request_rate
 from simcrm.scenario.criteria import Criterion, compile_criteria, evaluate_criteria
-from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
+from simcrm.scenario.outputs import (
+    BOOLEAN_OUTPUTS,
+    FAIL_PREFIX,
+    OUTPUT_COLUMNS,
+    RISK_COST_PREFIX,
+    RISK_PREFIX,
+)
 from simcrm.scenario.schema import Scenario
 from simcrm.streams import BLOCK_SIZE, Stage, block_generator
 
@@ -83,26 +90,40 @@ def simulate_block(
     inputs
         Also return every sampled input as a column ``in_<path>`` (dots as underscores):
         the draws of distribution-valued fields, each cost item's overrun factor and the
-        schedule factor (before the tail), the tail multiplier (``in_execution_tail``).
+        schedule factor (before the tail), the tail multiplier (``in_execution_tail``),
+        each risk's occurrence uniform (``in_risks_<name>_occurrence``) and impact draws
+        (``in_risks_<name>_<impact>``, drawn in every trial, before any mitigation).
 
     Returns
     -------
     dict
         Every column of :data:`simcrm.scenario.outputs.OUTPUT_COLUMNS`, then ``fail_<name>`` for
-        each criterion, as numpy arrays of length ``size``.
+        each criterion, then ``risk_<name>`` and ``cost_risk_<name>`` for each risk of the
+        register, as numpy arrays of length ``size``.
     """
 
     def rng(stage: Stage) -> np.random.Generator:
         return block_generator(seed, block, stage)
 
-    drawn = draw_number_inputs(scenario, rng(Stage.INPUTS), size)
-    scores, correlated = correlated_draws(scenario, rng(Stage.CORRELATION), size)
+    # streams a scenario may not use are not even created (so their cost is not paid)
+    drawn = (
+        draw_number_inputs(scenario, rng(Stage.INPUTS), size)
+        if uses_number_inputs(scenario)
+        else {}
+    )
+    scores, correlated = (
+        correlated_draws(scenario, rng(Stage.CORRELATION), size)
+        if scenario.correlations.names()
+        else ({}, {})
+    )
     drawn |= correlated
     drawn |= population_draws(scenario, rng(Stage.POPULATION), size, overrides)
     params = Parameters(scenario, drawn, record=inputs, scores=scores)
     for path, values in drawn.items():
         params.note(path, np.broadcast_to(values, size))
     plan = draw_plan(params, rng(Stage.PLAN), size)
+    # the register draws from its own stream, and only if there is one (docs/model.md §8)
+    risks = draw_risks(params, rng(Stage.RISKS), plan.budget, size) if scenario.risks else None
     costs = draw_costs(params, rng(Stage.COSTS), plan.quality)
     base_months = draw_base_months(
         params, rng(Stage.SCHEDULE), plan.planned_months, plan.quality, costs.shock, costs.tail
@@ -119,37 +140,58 @@ def simulate_block(
         base_months,
         cap,
     )
-    actual_months = scope.end_months if cap is None else np.minimum(scope.end_months, cap)
+    end_months, cut = scope.end_months, scope.abandoned
+    planned_cost = plan.planned_cost
     component_cost = plan.budget * plan.shares * costs.factors
     full_cost = component_cost.sum(axis=0) + plan.budget * scope.scope_growth
+    if risks is not None:
+        # risk delays come after scope creep and before the cap, as scope creep's months do
+        end_months = end_months + risks.delay
+        if cap is not None:
+            cut = cut | (end_months > cap)
+        full_cost = full_cost + risks.execution_cost + risks.mitigation_cost
+        planned_cost = planned_cost + risks.mitigation_cost  # a mitigation is planned
+    actual_months = end_months if cap is None else np.minimum(end_months, cap)
     # a project cut at the cap has paid for the months it ran, at its planned pace
-    spent = np.minimum(1.0, actual_months / scope.end_months)
+    spent = np.minimum(1.0, actual_months / end_months)
     actual_cost = full_cost * spent
     omitted_cost = (component_cost * plan.omitted).sum(axis=0) * spent
 
     horizon = scenario.simulation.horizon_months
-    live = ~scope.abandoned
+    live = ~cut
     go_live = np.where(live, np.ceil(actual_months), horizon).astype(np.int64)
     v = monthly_factor(params.value("money.discount_rate"))  # one, or per trial
     pv_implementation = spread_present_value(actual_cost, actual_months, v)
+    reviews_rng = rng(Stage.REVIEWS)
+    adoption = draw_adoption(params, rng(Stage.ADOPTION), size)
+    money = draw_money(params, rng(Stage.MONEY), size)
+    cash_at_go_live = -actual_cost
+    struck = live & (go_live < horizon)  # operation risks strike at go-live, if within H
+    pv_at_go_live = None
+    if risks is not None:
+        adoption, money, at_go_live = risks.at_go_live(adoption, money, struck)
+        cash_at_go_live = cash_at_go_live - at_go_live
+        pv_at_go_live = at_go_live * v ** go_live.astype(np.float64)  # at the month's end
     op = operate(
         params,
-        rng(Stage.REVIEWS),
+        reviews_rng,
         go_live,
         live,
-        -actual_cost,
+        cash_at_go_live,
         plan.quality,
         plan.budget,
-        draw_adoption(params, rng(Stage.ADOPTION), size),
-        draw_money(params, rng(Stage.MONEY), size),
+        adoption,
+        money,
     )
     pv_costs = pv_implementation + op.pv_costs
+    if pv_at_go_live is not None:
+        pv_costs = pv_costs + pv_at_go_live
     npv = op.pv_benefits - pv_costs
     columns: Columns = {
         "trial": np.arange(block * BLOCK_SIZE, block * BLOCK_SIZE + size, dtype=np.int64),
-        "planned_cost": plan.planned_cost,
+        "planned_cost": planned_cost,
         "actual_cost": actual_cost,
-        "cost_overrun": actual_cost / plan.planned_cost - 1.0,
+        "cost_overrun": actual_cost / planned_cost - 1.0,
         "planned_months": plan.planned_months,
         "actual_months": actual_months,
         "schedule_overrun": actual_months / plan.planned_months - 1.0,
@@ -161,8 +203,8 @@ def simulate_block(
         "improvements": op.improvements,
         "improvement_cost": op.improvement_cost,
         "rescued": op.rescued,
-        "abandoned": scope.abandoned | op.abandoned,
-        "abandon_month": np.where(scope.abandoned, actual_months, op.abandon_month),
+        "abandoned": cut | op.abandoned,
+        "abandon_month": np.where(cut, actual_months, op.abandon_month),
         "pv_costs": pv_costs,
         "pv_benefits": op.pv_benefits,
         "npv": npv,
@@ -175,6 +217,11 @@ def simulate_block(
     }
     for name, verdict in evaluate_criteria(_compiled(scenario), columns).items():
         columns[FAIL_PREFIX + name] = verdict
+    if risks is not None:
+        for name, occurred in risks.occurred.items():
+            columns[RISK_PREFIX + name] = occurred
+        for name, paid in risks.paid(spent, struck).items():
+            columns[RISK_COST_PREFIX + name] = paid
     for path in scenario.population.paths():
         columns[input_column(path)] = np.broadcast_to(params.overrides[path], size).astype(
             np.float64

@@ -197,12 +197,14 @@ def correlated_inputs(
 
     One multivariate normal draw (numpy's ``multivariate_normal``, by SVD: a different
     construction from the core's eigen root) with the normal-score correlation matrix;
-    a factor keeps its score, a distribution takes its quantile at ``Φ(z)`` (scipy).
+    a factor or a risk's occurrence keeps its score, a distribution takes its quantile at
+    ``Φ(z)`` (scipy).
 
     Returns
     -------
     tuple of dict
-        Scores of the correlated factors and values of the correlated distributions.
+        Scores of the correlated factors and risk occurrences, and values of the
+        correlated distributions.
     """
     corr = scenario.correlations
     names = corr.names()
@@ -213,10 +215,11 @@ def correlated_inputs(
         cov = nearest_correlation(cov)
     z = rng.multivariate_normal(np.zeros(len(names)), cov, method="svd")
     kinds = correlatable(scenario)
-    scores = {n: float(v) for n, v in zip(names, z, strict=True) if kinds[n] == "factor"}
+    scored = ("factor", "occurrence")
+    scores = {n: float(v) for n, v in zip(names, z, strict=True) if kinds[n] in scored}
     values = {
         n: float(lookup(scenario, n).ppf(float(norm.cdf(v))))  # type: ignore[attr-defined]
         for n, v in zip(names, z, strict=True)
-        if kinds[n] != "factor"
+        if kinds[n] not in scored
     }
     return scores, values

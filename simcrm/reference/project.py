@@ -1,15 +1,18 @@
 """One whole trial as a simpy process, and many trials as a table (docs/model.md §1–§7).
 
-A trial: draw the plan and the trial's parameters; run execution in continuous time
-(:mod:`simcrm.reference.execution`); if the project was not cut at the cap, go live at
-``ceil(actual_months)`` and operate to the horizon (:mod:`simcrm.reference.operation`);
-then add up the money. The implementation cost is spread evenly over the execution
+A trial: draw the plan and the trial's parameters, and decide the risks of its register
+(:mod:`simcrm.reference.risks`); run execution in continuous time
+(:mod:`simcrm.reference.execution`), then wait out the execution risks' delay; if the
+project was not cut at the cap, go live at ``ceil(actual_months)`` — where the operation
+risks strike — and operate to the horizon (:mod:`simcrm.reference.operation`); then add
+up the money. The implementation cost is spread evenly over the execution
 months — month ``m`` pays for the part of execution in ``(m − 1, m]`` — and every flow
 is counted at its month's end, ``v^m`` with ``v = (1 + r)^(−1/12)``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import multiprocessing
 from collections.abc import Generator
@@ -24,8 +27,15 @@ from simcrm.reference.draws import Constants, correlated_inputs, draw_trial
 from simcrm.reference.execution import Execution, run_execution
 from simcrm.reference.operation import Books, Operation
 from simcrm.reference.population import draw_population, input_column, with_values
+from simcrm.reference.risks import TrialRisks, draw_risks
 from simcrm.scenario.criteria import compile_criteria, evaluate_criteria
-from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
+from simcrm.scenario.outputs import (
+    BOOLEAN_OUTPUTS,
+    FAIL_PREFIX,
+    OUTPUT_COLUMNS,
+    RISK_COST_PREFIX,
+    RISK_PREFIX,
+)
 from simcrm.scenario.paths import PER_TRIAL_NUMBERS, lookup
 from simcrm.scenario.schema import Scenario
 
@@ -58,13 +68,16 @@ def run_trial(
     -------
     dict
         Every column of :data:`simcrm.scenario.outputs.OUTPUT_COLUMNS` except ``trial``, as
-        Python scalars (no criteria).
+        Python scalars (no criteria), then ``risk_<name>`` and ``cost_risk_<name>`` per
+        risk of the register.
     """
     const = Constants.of(scenario) if const is None else const
     draws = draw_trial(scenario, const, rng, correlated)
+    risks = draw_risks(scenario, rng, const.budget, correlated or {})
     horizon = scenario.simulation.horizon_months
+    v = (1.0 + scenario.money.discount_rate) ** (-1.0 / 12.0)
     env = simpy.Environment()
-    result: dict[str, Any] = {}
+    result: dict[str, Any] = {"struck": False, "pv_at_go_live": 0.0}
 
     def project() -> Generator[simpy.Event, object, None]:
         state, finished = run_execution(
@@ -72,18 +85,38 @@ def run_trial(
         )
         yield finished
         result["execution"] = state
+        # the execution risks' delay: after scope creep (no change requests in it), up to
+        # the cap, where a project still running is cut and abandoned
+        end, months, cut = state.end + risks.delay, state.actual_months, state.abandoned
+        if not cut and risks.delay > 0:
+            yield env.timeout(min(end, state.cap) - env.now)
+            cut = end > state.cap
+            months = state.cap if cut else end
+        result["months"], result["cut"] = months, cut
         component_cost = const.budget * const.shares * draws.factors
         full_cost = float(component_cost.sum()) + const.budget * state.scope_growth
-        spent = min(1.0, state.actual_months / state.end)  # a cut project paid pro rata
+        full_cost += risks.execution_cost + risks.mitigation_cost
+        spent = min(1.0, months / end)  # a cut project paid pro rata
+        result["spent"] = spent
         result["actual_cost"] = full_cost * spent
         result["omitted_cost"] = float(component_cost[draws.omitted].sum()) * spent
-        if state.abandoned:
+        if cut:
             return
-        go_live = math.ceil(state.actual_months)
+        go_live = math.ceil(months)
         yield env.timeout(max(0.0, go_live - env.now))
-        operation = Operation(
-            env, scenario, draws, rng, go_live, const.budget, -result["actual_cost"]
-        )
+        trial, cash = draws, -result["actual_cost"]
+        if go_live < horizon:  # the operation risks strike now
+            result["struck"] = True
+            trial = dataclasses.replace(
+                draws,
+                ceiling=max(draws.ceiling - risks.ceiling_cut, 0.0)
+                if risks.ceiling_cut > 0
+                else draws.ceiling,
+                value_per_user=draws.value_per_user * risks.benefit_factor,
+            )
+            cash -= risks.operation_cost
+            result["pv_at_go_live"] = risks.operation_cost * v**go_live
+        operation = Operation(env, scenario, trial, rng, go_live, const.budget, cash)
         result["books"] = operation.books
         operation.start()
 
@@ -91,10 +124,11 @@ def run_trial(
     env.run()
     state: Execution = result["execution"]
     books: Books = result.get("books") or Books(cum_cash=0.0, adoption_12m=0.0)
-    v = (1.0 + scenario.money.discount_rate) ** (-1.0 / 12.0)
     planned_cost = const.budget * float(const.shares[~draws.omitted].sum())
-    actual_months = state.actual_months
+    planned_cost += risks.mitigation_cost
+    actual_months, cut = result["months"], result["cut"]
     pv_costs = implementation_pv(result["actual_cost"], actual_months, v) + books.pv_costs
+    pv_costs += result["pv_at_go_live"]
     npv = books.pv_benefits - pv_costs
     return {
         "planned_cost": planned_cost,
@@ -111,15 +145,22 @@ def run_trial(
         "improvements": books.improvements,
         "improvement_cost": books.improvement_cost,
         "rescued": books.rescued,
-        "abandoned": state.abandoned or not math.isnan(books.abandon_month),
-        "abandon_month": actual_months if state.abandoned else books.abandon_month,
+        "abandoned": cut or not math.isnan(books.abandon_month),
+        "abandon_month": actual_months if cut else books.abandon_month,
         "pv_costs": pv_costs,
         "pv_benefits": books.pv_benefits,
         "npv": npv,
         "roi": npv / pv_costs,
         "payback_month": books.payback_month,
         "intangible_score": draws.intangible_points * books.active_months / horizon,
-    }
+    } | _risk_columns(risks, result["spent"], result["struck"])
+
+
+def _risk_columns(risks: TrialRisks, spent: float, struck: bool) -> Row:
+    """``risk_<name>`` and ``cost_risk_<name>`` of every risk, in register order."""
+    occurred = {RISK_PREFIX + name: hit for name, hit in risks.occurred.items()}
+    paid = {RISK_COST_PREFIX + name: c for name, c in risks.paid(spent, struck).items()}
+    return occurred | paid
 
 
 def _rows(scenario: Scenario, seed: int, first: int, stop: int) -> list[Row]:
@@ -185,7 +226,8 @@ def simulate_reference(
     pandas.DataFrame
         The columns of :func:`simcrm.simulate`, with the same names, dtypes and order:
         :data:`simcrm.scenario.outputs.OUTPUT_COLUMNS`, then ``fail_<name>`` per criterion, then
-        ``in_<path>`` per population parameter.
+        ``risk_<name>`` and ``cost_risk_<name>`` per risk, then ``in_<path>`` per
+        population parameter.
     """
     if workers <= 1 or trials < 2 * workers:
         rows = _rows(scenario, seed, 0, trials)
@@ -203,6 +245,9 @@ def simulate_reference(
     )
     for name, verdict in evaluate_criteria(compiled, columns).items():
         columns[FAIL_PREFIX + name] = verdict
+    for prefix, dtype in ((RISK_PREFIX, np.bool_), (RISK_COST_PREFIX, np.float64)):
+        for risk in scenario.risks:
+            columns[prefix + risk.name] = np.array([row[prefix + risk.name] for row in rows], dtype)
     for path in scenario.population.paths():
         columns[input_column(path)] = np.array([row[input_column(path)] for row in rows])
     return pd.DataFrame(columns)

@@ -42,8 +42,45 @@ def _interval(entry: Proportion) -> str:
     return f"{_pct(low)} – {_pct(high)}"
 
 
+def _money(x: float) -> str:
+    return "—" if x != x else f"{x:,.0f}"
+
+
+def risk_table(summary: Summary, currency: str = "") -> Table:
+    """The risk register's figures: probability with its interval, direct cost, NPV."""
+    unit = f" ({currency})" if currency else ""
+    table = Table(
+        title="risk register",
+        title_justify="left",
+        caption="cost: the cost the risk's own impact added, averaged over every trial and "
+        "over those where it occurred. NPV: mean where it occurred minus where not (± its "
+        "standard error), which compares different trials; delays and lost use included.",
+        caption_justify="left",
+    )
+    table.add_column("risk")
+    table.add_column("P(occurs)", justify="right")
+    table.add_column("95% Wilson interval", justify="right")
+    table.add_column(f"cost per trial{unit}", justify="right")
+    table.add_column(f"cost if it occurs{unit}", justify="right")
+    table.add_column(f"NPV: occurred − not{unit}", justify="right")
+    for name, risk in summary.risks.items():
+        difference = _money(risk.npv_difference)
+        if risk.npv_difference_se == risk.npv_difference_se:
+            difference += f" ± {_money(risk.npv_difference_se)}"
+        table.add_row(
+            name,
+            _pct(risk.occurred.p),
+            _interval(risk.occurred),
+            _money(risk.cost_per_trial),
+            _money(risk.cost_if_occurred),
+            difference,
+        )
+    return table
+
+
 def summary_tables(summary: Summary, title: str = "", currency: str = "") -> Group:
-    """The summary as rich tables: verdicts, events, distributions, and the cross-table."""
+    """The summary as rich tables: verdicts, events, distributions, the cross-table, the
+    disagreement between criteria and the risk register (if the scenario has one)."""
     n = summary.trials
     verdicts = Table(title=f"{title} — {n:,} trials".strip(" —"), title_justify="left")
     verdicts.add_column("failure criterion")
@@ -89,6 +126,8 @@ def summary_tables(summary: Summary, title: str = "", currency: str = "") -> Gro
         for pair, entry in summary.disagreement.items():
             table.add_row(pair.replace("|", " vs "), _pct(entry.p), _interval(entry))
         parts.append(table)
+    if summary.risks:
+        parts.append(risk_table(summary, currency))
     return Group(*parts)
 
 

@@ -88,15 +88,24 @@ def is_distribution(tp: Any) -> bool:
     """Whether a type is a distribution (a union of distribution models), or may be one."""
     if "distribution" in forms(tp):
         return True
-    tp = unwrap(tp)[0]
+    tp = unwrap(optional(unwrap(tp)[0])[0])[0]  # an optional distribution is one too
     args = get_args(tp) if get_origin(tp) in (Union, types.UnionType) else (tp,)
     return all(isinstance(a, type) and a in DISTRIBUTION_KINDS for a in args)
 
 
 def section_model(tp: Any) -> type[BaseModel] | None:
-    """The model of a field that holds one table (a section or a nested table)."""
-    tp = forms(tp).get("percentiles", unwrap(tp)[0])
+    """The model of a field that holds one table (a section or a nested table, which may
+    be optional)."""
+    tp = forms(tp).get("percentiles", unwrap(optional(unwrap(tp)[0])[0])[0])
     return tp if isinstance(tp, type) and issubclass(tp, Section) else None
+
+
+def array_model(tp: Any) -> type[BaseModel] | None:
+    """The model of a field that holds an array of tables (``[[risks]]``), else None."""
+    tp = unwrap(tp)[0]
+    if get_origin(tp) is not list:
+        return None
+    return section_model(get_args(tp)[0])
 
 
 def is_table_of(tp: Any, value: type) -> bool:

@@ -178,7 +178,8 @@ class _Place:
     ----------
     names
         The location's keys as the user wrote them (tags left out; a key with a dot,
-        a population path, quoted).
+        a population path, quoted; an entry of a top-level array of tables indexed, as
+        ``risks[2]``).
     key
         The location's last key, unquoted.
     allowed
@@ -212,11 +213,18 @@ class _Place:
             if kinds and part in kinds:  # the union's tag, not a key
                 node, kind = kinds[part], str(part)
                 continue
-            place.names.append(f'"{part}"' if isinstance(part, str) and "." in part else str(part))
+            if isinstance(part, int) and len(place.names) == 1:
+                # an entry of a top-level array of tables ([[risks]]): risks[2].probability
+                place.names[0] += f"[{part}]"
+            else:
+                place.names.append(
+                    f'"{part}"' if isinstance(part, str) and "." in part else str(part)
+                )
             container, place.kind = node, kind
             node, kind = _child(node, part), ""
         place.key = str(loc[-1]) if loc else ""
         place.kinds = _tagged_members(node)
+        container = _unwrap(container)  # an optional table (a risk's mitigation)
         if isinstance(container, type) and issubclass(container, BaseModel):
             place.allowed = sorted(_keys(container), key=_natural)
         return place

@@ -69,3 +69,9 @@ BOOLEAN_OUTPUTS: frozenset[str] = frozenset(
 
 FAIL_PREFIX = "fail_"
 """Criterion ``name`` is written as the boolean column ``fail_<name>``."""
+
+RISK_PREFIX = "risk_"
+"""Risk ``name`` of the register gives the boolean column ``risk_<name>`` (it occurred)."""
+
+RISK_COST_PREFIX = "cost_risk_"
+"""… and the column ``cost_risk_<name>``: the cost it added in the trial (docs/model.md §7)."""

@@ -70,8 +70,10 @@ def correlatable(scenario: BaseModel) -> dict[str, str]:
     -------
     dict
         Path → ``"factor"`` (a cost item's overrun or the schedule factor: its normal
-        score in the one-factor copula is replaced) or ``"distribution"`` (a field drawn
-        per trial whose distribution is not fixed: its uniform draw is replaced).
+        score in the one-factor copula is replaced), ``"distribution"`` (a field drawn
+        per trial whose distribution is not fixed: its uniform draw is replaced) or
+        ``"occurrence"`` (``risks.<name>``, a risk of the register: its occurrence
+        uniform is replaced by ``Φ(z)``).
     """
     found = {f"components.{name}.overrun": "factor" for name in lookup(scenario, "components")}  # type: ignore[attr-defined]
     found["execution.schedule"] = "factor"
@@ -79,6 +81,8 @@ def correlatable(scenario: BaseModel) -> dict[str, str]:
         value = lookup(scenario, path)
         if hasattr(value, "sample") and getattr(value, "kind", "fixed") != "fixed":
             found[path] = "distribution"
+    for risk in getattr(scenario, "risks", ()):
+        found[f"risks.{risk.name}"] = "occurrence"
     return found
 
 

@@ -18,16 +18,19 @@ import inspect
 import math
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import get_args
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from simcrm.distributions.percentiles import PCT_KEYS
 from simcrm.scenario import criteria
 from simcrm.scenario.field_text import (
     DISTRIBUTION_KINDS,
     Row,
     allowed_text,
+    array_model,
     cell,
     default_cell,
     description,
@@ -45,8 +48,15 @@ from simcrm.scenario.field_text import (
     type_name,
     unwrap,
 )
-from simcrm.scenario.outputs import FAIL_PREFIX, OUTPUT_COLUMNS, OUTPUT_DESCRIPTIONS
+from simcrm.scenario.outputs import (
+    FAIL_PREFIX,
+    OUTPUT_COLUMNS,
+    OUTPUT_DESCRIPTIONS,
+    RISK_COST_PREFIX,
+    RISK_PREFIX,
+)
 from simcrm.scenario.paths import NOT_OVERRIDABLE, SUPPORT_RULES
+from simcrm.scenario.risks import IMPACT_RANGES
 from simcrm.scenario.schema import Component, Population, Scenario
 
 REGENERATE = "python -m simcrm.scenario.reference_doc > docs/scenario-reference.md"
@@ -55,9 +65,14 @@ REGENERATE = "python -m simcrm.scenario.reference_doc > docs/scenario-reference.
 NAME = "<name>"
 """Placeholder, in a key path, for a name the scenario chooses (a component, a criterion)."""
 
+INDEX = "<i>"
+"""Placeholder, in a key path, for the position of a table in an array of tables
+(``risks[<i>].probability``: the ``[[risks]]`` table number ``i``, from 0)."""
+
 
 _SUPPORT = {f"{section}.{field}": (low, high) for section, field, low, high in SUPPORT_RULES}
 _SUPPORT["components.overrun"] = (0.0, math.inf)  # checked per component by the schema
+_SUPPORT |= {f"risks[{INDEX}].{field}": support for field, support in IMPACT_RANGES.items()}
 
 _HEADER = f"""\
 # Scenario reference
@@ -74,7 +89,9 @@ example with a source or "assumption" for every value.
 How to read the tables:
 
 - **key**: the TOML key path. `{NAME}` stands for a name you choose (a component,
-  a criterion); a dotted parameter path in quotes (`"plan.users"`) is one key.
+  a criterion); `{INDEX}` for the position of a table in an array of tables (`risks[0]`
+  is the first `[[risks]]` table); a dotted parameter path in quotes (`"plan.users"`)
+  is one key.
 - **type**: *number* is an integer or a decimal; *integer* must be whole. *number or
   distribution* takes a plain number or an inline table with a `kind` (see
   [Distribution kinds](#distribution-kinds)).
@@ -117,6 +134,18 @@ def _top_level() -> str:
     """The table of the keys outside any section, and of the sections themselves."""
     rows = []
     for name, info in Scenario.model_fields.items():
+        if array_model(info.annotation) is not None:
+            rows.append(
+                Row(
+                    name,
+                    "array of tables",
+                    field_unit(info),
+                    "`[]`",
+                    allowed_text(info.annotation, info),
+                    f"{sentence(description(info))} See `[[{name}]]` below.",
+                )
+            )
+            continue
         tables = is_table_of(info.annotation, Component) or is_table_of(info.annotation, str)
         if section_model(info.annotation) is None and not tables:
             rows.append(_row(name, info, section=""))
@@ -147,6 +176,9 @@ def _top_level() -> str:
 def _section(name: str, info: FieldInfo) -> list[str]:
     """The heading, introduction and table of one section of the scenario."""
     model = section_model(info.annotation)
+    listed = array_model(info.annotation)
+    if listed is not None:
+        return [_block(f"[[{name}]]", listed, f"{name}[{INDEX}]", info)]
     if is_table_of(info.annotation, Component):
         return [_block(f"[components.{NAME}]", Component, f"components.{NAME}", info)]
     if model is Population:
@@ -237,12 +269,19 @@ def _population_paths() -> str:
 def _distributions() -> str:
     """The distribution kinds and their keys."""
     names = ", ".join(f"`{kind(model)}`" for model in DISTRIBUTION_KINDS)
+    by_percentiles = ", ".join(
+        f"`{kind(model)}`" for model in DISTRIBUTION_KINDS if PCT_KEYS[0] in model.model_fields
+    )
     parts = [
         "## Distribution kinds\n\n"
         "A key of type *number or distribution* takes a plain number `x`, the same as "
         '`{ kind = "fixed", value = x }`, or an inline table whose `kind` is one of '
         f"{names}. Values are numbers (booleans and strings are refused) and must be "
-        "finite. Each kind's keys:\n"
+        f"finite. The kinds {by_percentiles} take either their own parameters or "
+        f"percentiles, never both: `p10 = 80` says that 10% of the values lie below 80 "
+        f"(keys {', '.join(f'`{p}`' for p in PCT_KEYS)}); the parameters are solved so "
+        "that the distribution has exactly those percentiles, and percentiles that no "
+        "distribution of the kind has are refused. Each kind's keys:\n"
     ]
     for model in DISTRIBUTION_KINDS:
         rows = [
@@ -255,8 +294,11 @@ def _distributions() -> str:
                 meaning="",
             )
             for name, info in model.model_fields.items()
-            if name != "kind"
+            if name != "kind" and name not in PCT_KEYS[1:]
         ]
+        if PCT_KEYS[0] in model.model_fields:  # one row for all percentiles (same rules)
+            at = next(i for i, row in enumerate(rows) if row.key == PCT_KEYS[0])
+            rows[at] = replace(rows[at], key=f"{PCT_KEYS[0]}` … `{PCT_KEYS[-1]}")
         parts.append(
             f'### `kind = "{kind(model)}"`\n\n{docstring(model)}\n\n'
             + markdown_table(rows, columns=("key", "type", "default", "allowed"))
@@ -273,6 +315,14 @@ def _outputs() -> str:
     rows.append(
         f"| `{FAIL_PREFIX}{NAME}` | boolean | the verdict of criterion `{NAME}` "
         "(true: a failure by that definition) |"
+    )
+    rows.append(
+        f"| `{RISK_PREFIX}{NAME}` | boolean | risk `{NAME}` of the register occurred (an "
+        "operation risk acts only on a project that goes live within the horizon) |"
+    )
+    rows.append(
+        f"| `{RISK_COST_PREFIX}{NAME}` | number | the cost risk `{NAME}` added: its cost "
+        "impact where it struck (an execution risk's cut pro rata at the cap), else 0 |"
     )
     rows.append(
         "| `in_<path>` | number | the value drawn for population parameter `<path>`, dots "

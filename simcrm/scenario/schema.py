@@ -36,6 +36,7 @@ from simcrm.scenario.paths import (
     lookup,
     overridable,
 )
+from simcrm.scenario.risks import MAX_RISKS, Mitigation, Risk, check_risks
 from simcrm.scenario.sections import (
     MAX_TRIALS,
     NonNegative,
@@ -53,6 +54,7 @@ __all__ = [
     "Adoption",
     "Component",
     "Execution",
+    "Mitigation",
     "Money",
     "NonNegative",
     "Overrun",
@@ -62,6 +64,7 @@ __all__ = [
     "Probability",
     "Report",
     "Reviews",
+    "Risk",
     "Scenario",
     "Scope",
     "Section",
@@ -144,6 +147,13 @@ class Scenario(Section):
         description="Rank correlations between uncertain inputs (a Gaussian copula).",
         json_schema_extra=unit(""),
     )
+    risks: list[Risk] = Field(
+        default_factory=list,
+        max_length=MAX_RISKS,
+        description="The risk register: named risks, each with a probability, when it "
+        "strikes, its impacts and an optional mitigation; one table `[[risks]]` each.",
+        json_schema_extra=unit(""),
+    )
     report: Report = Field(
         default_factory=Report,
         description="What the printed summary shows.",
@@ -154,11 +164,13 @@ class Scenario(Section):
 
     @model_serializer(mode="wrap")
     def _omit_unused_sections(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """Sections added after 0.2 (``correlations``) are left out of a dump while empty, so
-        a scenario that does not use them dumps — and digests — exactly as before."""
+        """Sections added after 0.2 (``correlations``, ``risks``) are left out of a dump while
+        empty, so a scenario that does not use them dumps — and digests — exactly as before."""
         data: dict[str, Any] = handler(self)
         if not self.correlations.names():
             data.pop("correlations", None)
+        if not self.risks:
+            data.pop("risks", None)
         return data
 
     @model_validator(mode="after")
@@ -204,6 +216,7 @@ class Scenario(Section):
                     f"[{low:g}, {high:g}]",
                 )
         self._check_population()
+        check_risks(self.risks)
         self._check_correlations()
         self._check_scope_process()
         self._check_criteria()

@@ -7,7 +7,7 @@ JSON written to ``summary.json`` (:meth:`Summary.from_dict` reads it back) and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -84,6 +84,65 @@ class CrossTab:
 
 
 @dataclass(frozen=True)
+class RiskFigures:
+    """One risk of the register over a run.
+
+    Attributes
+    ----------
+    occurred
+        Trials where it occurred, its probability and 95% Wilson interval.
+    cost_per_trial
+        Its expected direct cost: the mean, over every trial, of the cost it added to
+        that trial (column ``cost_risk_<name>``; 0 where it did not occur). Exact per
+        trial, so causal: the cost the risk's own impact put in. It leaves out indirect
+        effects (a delay that pushes a project past the execution cap).
+    cost_if_occurred
+        The mean of that cost over the trials where it occurred (NaN if none).
+    npv_if_occurred, npv_if_not
+        Mean NPV over the trials where it occurred, and where it did not.
+    npv_difference
+        ``npv_if_occurred − npv_if_not``: a comparison of different trials, not of the
+        same trial with and without the risk. A risk's occurrence is drawn independently
+        of every other input (unless ``[correlations]`` ties it to others: then it is
+        only an association), so it estimates without bias the mean effect on the NPV of
+        the risk occurring, everything its impacts lead to included — but with the Monte
+        Carlo noise of a difference of two conditional means (see the next figure).
+    npv_difference_se
+        Standard error of that difference (Welch: the two groups' variances over their
+        sizes).
+    """
+
+    occurred: Proportion
+    cost_per_trial: float
+    cost_if_occurred: float
+    npv_if_occurred: float
+    npv_if_not: float
+    npv_difference: float
+    npv_difference_se: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"occurred", "cost_per_trial", "cost_if_occurred", "npv_if_occurred",
+        "npv_if_not", "npv_difference", "npv_difference_se"}``."""
+        return {"occurred": self.occurred.to_dict()} | {k: getattr(self, k) for k in RISK_FIGURES}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RiskFigures:
+        """Inverse of :meth:`to_dict`."""
+        return cls(Proportion.from_dict(data["occurred"]), *(_float(data[k]) for k in RISK_FIGURES))
+
+
+RISK_FIGURES = (
+    "cost_per_trial",
+    "cost_if_occurred",
+    "npv_if_occurred",
+    "npv_if_not",
+    "npv_difference",
+    "npv_difference_se",
+)
+"""The money figures of a risk, in :class:`RiskFigures` order."""
+
+
+@dataclass(frozen=True)
 class Summary:
     """Every figure of a run's summary.
 
@@ -102,6 +161,9 @@ class Summary:
         other not.
     crosstab
         The 2×2 counts of two criteria, if the scenario has two or more.
+    risks
+        Per risk of the register: how often it occurred, its direct cost and the NPV
+        where it occurred and where not (empty without a register).
     """
 
     trials: int
@@ -110,6 +172,7 @@ class Summary:
     distributions: dict[str, Spread]
     disagreement: dict[str, Proportion]
     crosstab: CrossTab | None = None
+    risks: dict[str, RiskFigures] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form (what ``summary.json`` holds)."""
@@ -122,6 +185,8 @@ class Summary:
         }
         if self.crosstab is not None:
             out["crosstab"] = self.crosstab.to_dict()
+        if self.risks:  # no key without a register: such summaries keep their bytes
+            out["risks"] = {k: v.to_dict() for k, v in self.risks.items()}
         return out
 
     @classmethod
@@ -139,6 +204,7 @@ class Summary:
             distributions={k: Spread.from_dict(v) for k, v in data["distributions"].items()},
             disagreement=proportions("disagreement"),
             crosstab=CrossTab.from_dict(cross) if cross else None,
+            risks={k: RiskFigures.from_dict(v) for k, v in data.get("risks", {}).items()},
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -158,6 +224,10 @@ class Summary:
         for name, spread in self.distributions.items():
             for statistic, value in spread.to_dict().items():
                 rows.append(("distribution", name, statistic, value, nan, nan))
+        for name, risk in self.risks.items():
+            rows.append(("risk", name, "p", risk.occurred.p, *risk.occurred.ci95))
+            for statistic in RISK_FIGURES:
+                rows.append(("risk", name, statistic, getattr(risk, statistic), nan, nan))
         return pd.DataFrame(rows, columns=["section", "name", "statistic", "value", "low", "high"])
 
 

@@ -8,6 +8,8 @@ whatever its chunking, executor or order of completion:
 - counts are integers;
 - means are exact sums of per-block sums (blocks of :data:`~simcrm.streams.BLOCK_SIZE`
   consecutive trials, each summed with :func:`numpy.sum`), rounded once;
+- a risk of the register is summarised by the same block sums: of its cost column, and
+  of ``npv`` and ``npv²`` where it occurred and where not (:class:`_Risk`);
 - percentiles are exact (:func:`numpy.quantile`) for runs of up to :data:`EXACT_LIMIT`
   trials, and beyond come from a :class:`~simcrm.stats.sketch.QuantileSketch` (relative error
   ≤ 2**-12).
@@ -24,9 +26,9 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from simcrm.scenario.outputs import FAIL_PREFIX
+from simcrm.scenario.outputs import FAIL_PREFIX, RISK_COST_PREFIX, RISK_PREFIX
 from simcrm.stats.intervals import wilson_interval
-from simcrm.stats.run_summary import CrossTab, Proportion, Spread, Summary
+from simcrm.stats.run_summary import CrossTab, Proportion, RiskFigures, Spread, Summary
 from simcrm.stats.sketch import MANTISSA_BITS, ExactSum, QuantileSketch
 from simcrm.streams import BLOCK_SIZE
 
@@ -64,7 +66,10 @@ EVENTS = {
 }
 
 SUMMARY_INPUTS = ("abandoned", "rescued", "npv", "payback_month", *DISTRIBUTION_COLUMNS)
-"""Columns a summary reads, besides the ``fail_<name>`` columns."""
+"""Columns a summary reads, besides those named by :data:`SUMMARY_PREFIXES`."""
+
+SUMMARY_PREFIXES = (FAIL_PREFIX, RISK_PREFIX, RISK_COST_PREFIX)
+"""Prefixes of the per-criterion and per-risk columns a summary reads."""
 
 
 def proportion(successes: int, trials: int) -> Proportion:
@@ -145,6 +150,75 @@ class _Column:
         return Spread(defined, mean, *quantiles)
 
 
+def _where(values: Floats, keep: npt.NDArray[np.bool_]) -> Floats:
+    """``values`` where ``keep``, NaN elsewhere (left out of a :class:`_Column`'s sums)."""
+    return np.where(keep, values, np.nan)
+
+
+@dataclass
+class _Risk:
+    """Running state of one risk: occurrences, and block sums of its cost and of the NPV
+    (and its square) where it occurred and where not."""
+
+    occurred: int = 0
+    cost: _Column = field(default_factory=_Column)
+    npv_in: _Column = field(default_factory=_Column)
+    npv_in_sq: _Column = field(default_factory=_Column)
+    npv_out: _Column = field(default_factory=_Column)
+    npv_out_sq: _Column = field(default_factory=_Column)
+
+    def parts(self) -> tuple[_Column, ...]:
+        return (self.cost, self.npv_in, self.npv_in_sq, self.npv_out, self.npv_out_sq)
+
+    def add(self, occurred: npt.NDArray[np.bool_], cost: Floats, npv: Floats) -> None:
+        self.occurred += int(occurred.sum())
+        square = np.square(npv)
+        values = (cost, npv, square, npv, square)
+        keeps = (None, occurred, occurred, ~occurred, ~occurred)
+        for state, x, keep in zip(self.parts(), values, keeps, strict=True):
+            state.add(x if keep is None else _where(x, keep))
+
+    def merge(self, other: _Risk) -> None:
+        self.occurred += other.occurred
+        for mine, theirs in zip(self.parts(), other.parts(), strict=True):
+            mine.merge(theirs)
+
+    def figures(self, trials: int) -> RiskFigures:
+        """The risk's figures over ``trials`` trials."""
+        cost = _sum(self.cost)
+        n_in, n_out = self.npv_in.defined, self.npv_out.defined
+        mean_in, var_in = _moments(_sum(self.npv_in), _sum(self.npv_in_sq), n_in)
+        mean_out, var_out = _moments(_sum(self.npv_out), _sum(self.npv_out_sq), n_out)
+        nan = float("nan")
+        se = np.sqrt(var_in / n_in + var_out / n_out) if n_in > 1 and n_out > 1 else nan
+        return RiskFigures(
+            occurred=proportion(self.occurred, trials),
+            cost_per_trial=cost / trials if trials else nan,
+            cost_if_occurred=cost / self.occurred if self.occurred else nan,
+            npv_if_occurred=mean_in,
+            npv_if_not=mean_out,
+            npv_difference=mean_in - mean_out,
+            npv_difference_se=float(se),
+        )
+
+
+def _sum(state: _Column) -> float:
+    """The exact sum of a column's defined values so far (its partial block included)."""
+    total = ExactSum(list(state.total.partials), state.total.special)
+    if state.pending.size:
+        total.add(_block_sum(state.pending))
+    return total.value
+
+
+def _moments(total: float, squares: float, n: int) -> tuple[float, float]:
+    """Mean and sample variance from a sum and a sum of squares (NaN where undefined)."""
+    nan = float("nan")
+    if n == 0:
+        return nan, nan
+    mean = total / n
+    return mean, max(squares - total * mean, 0.0) / (n - 1) if n > 1 else nan
+
+
 class SummaryBuilder:
     """Accumulates a summary over chunks of results (tables or DataFrames).
 
@@ -184,6 +258,7 @@ class SummaryBuilder:
             )
             for c in DISTRIBUTION_COLUMNS
         }
+        self.risks: dict[str, _Risk] = {}
 
     def add(self, chunk: pa.Table | pa.RecordBatch | pd.DataFrame) -> None:
         """Fold the next rows of per-trial results into the summary."""
@@ -207,6 +282,11 @@ class SummaryBuilder:
         self.event_counts["npv_negative"] += int((col["npv"] < 0).sum())
         self.event_counts["paid_back_18m"] += int((payback <= 18).sum())
         self.event_counts["paid_back"] += int((~np.isnan(payback)).sum())
+        npv = col["npv"].astype(np.float64, copy=False)
+        for name in (n.removeprefix(RISK_PREFIX) for n in col if n.startswith(RISK_PREFIX)):
+            occurred = col[RISK_PREFIX + name].astype(np.bool_, copy=False)
+            cost = col[RISK_COST_PREFIX + name].astype(np.float64, copy=False)
+            self.risks.setdefault(name, _Risk()).add(occurred, cost, npv)
         for name, state in self.columns.items():
             state.add(col[name].astype(np.float64, copy=False))
             if self.trials > EXACT_LIMIT:
@@ -221,6 +301,8 @@ class SummaryBuilder:
             self.pair_counts[pair] = self.pair_counts.get(pair, 0) + counts
         for key, k in other.event_counts.items():
             self.event_counts[key] += k
+        for name, risk in other.risks.items():
+            self.risks.setdefault(name, _Risk()).merge(risk)
         for name, state in self.columns.items():
             state.merge(other.columns[name])
             if self.trials > EXACT_LIMIT:
@@ -269,6 +351,7 @@ class SummaryBuilder:
                 for (a, b), c in self.pair_counts.items()
             },
             crosstab=cross,
+            risks={name: risk.figures(n) for name, risk in self.risks.items()},
         )
 
 
@@ -283,7 +366,9 @@ def summarize(frame: pd.DataFrame, crosstab: tuple[str, str] | None = None) -> S
         ``distributions`` — share defined, mean, P10, P50, P80, P90 of the main outputs
         (percentiles exact up to :data:`EXACT_LIMIT` trials, else within 2**-12 relative);
         ``disagreement`` — per pair of criteria the share of trials where they disagree;
-        ``crosstab`` — the 2×2 counts of two criteria (rows: first, False then True).
+        ``crosstab`` — the 2×2 counts of two criteria (rows: first, False then True);
+        ``risks`` — per risk of the register its probability with its Wilson interval,
+        its direct cost per trial and the NPV where it occurred and where not.
         ``.to_frame()`` gives the figures as a tidy table, ``.to_dict()`` as JSON.
     """
     builder = SummaryBuilder(crosstab, sketch=len(frame) > EXACT_LIMIT)

@@ -29,6 +29,9 @@ PREFIXES: dict[type[BaseModel], tuple[str, ...]] = {
     schema.Reviews: ("reviews.",),
     schema.Money: ("money.",),
     schema.Population: ("population.",),
+    schema.Correlations: ("correlations.",),
+    schema.Risk: ("risks[<i>].",),
+    schema.Mitigation: ("risks[<i>].mitigation.",),
     schema.Report: ("report.",),
 }
 

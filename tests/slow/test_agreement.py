@@ -3,8 +3,8 @@
 The two models share no random numbers, so agreement is statistical. For each scenario
 both are run with fixed seeds and every output column is compared:
 
-- every boolean column (``abandoned``, ``rescued``, each ``fail_<criterion>``) and the
-  NaN share of every column that can be NaN: a two-proportion z-test (pooled);
+- every boolean column (``abandoned``, ``rescued``, each ``fail_<criterion>`` and
+  ``risk_<name>``) and the NaN share of every column that can be NaN: a two-proportion z-test (pooled);
 - every numeric column, on its defined (non-NaN) values: a two-sample Kolmogorov–Smirnov
   test (any difference in shape) and a Mann–Whitney rank-sum test (a shift in location;
   rank-based, so it stays valid on the Pareto-tailed cost columns, whose variance is
@@ -151,6 +151,53 @@ def _uncertain_inputs() -> Scenario:
     return scenario_from_dict(data)
 
 
+def _risk_register() -> Scenario:
+    """Baseline with a register of every kind: an execution cost (mitigated: lower
+    probability, smaller impact, a fee), an execution cost share with a delay long enough
+    to push some projects past the 36-month cap, an operation ceiling and benefits cut, and
+    an operation cost at go-live with a benefits cut drawn per trial; two risks' occurrences
+    are rank-correlated with each other and one with the integration overrun."""
+    data = copy.deepcopy(_baseline_dict())
+    data["name"] = "risk_register_agreement"
+    data["risks"] = [
+        {
+            "name": "licences",
+            "probability": 0.3,
+            "when": "execution",
+            "cost": {"kind": "pert", "low": 20_000, "mode": 50_000, "high": 150_000},
+            "mitigation": {"cost": 5_000, "probability": 0.2, "impact_factor": 0.8},
+        },
+        {
+            "name": "integration",
+            "probability": 0.25,
+            "when": "execution",
+            "cost_share": {"kind": "triangular", "low": 0.02, "mode": 0.05, "high": 0.2},
+            "schedule_months": {"kind": "triangular", "low": 2, "mode": 6, "high": 14},
+        },
+        {
+            "name": "rejection",
+            "probability": 0.3,
+            "when": "operation",
+            "ceiling": {"kind": "uniform", "low": 0.1, "high": 0.4},
+            "benefits": 0.15,
+        },
+        {
+            "name": "performance",
+            "probability": 0.2,
+            "when": "operation",
+            "cost": {"kind": "pert", "low": 15_000, "mode": 30_000, "high": 80_000},
+            "benefits": {"kind": "uniform", "low": 0.02, "high": 0.1},
+        },
+    ]
+    data["correlations"] = {
+        "pairs": [
+            {"a": "risks.integration", "b": "risks.rejection", "rank": 0.5},
+            {"a": "risks.licences", "b": "components.integration.overrun", "rank": 0.4},
+        ]
+    }
+    return scenario_from_dict(data)
+
+
 CASES: dict[str, tuple[Callable[[], Scenario], int]] = {
     "baseline": (lambda: load_scenario(SCENARIO_DIR / "baseline.toml"), N_REFERENCE),
     "half_cycle": (
@@ -179,6 +226,7 @@ CASES: dict[str, tuple[Callable[[], Scenario], int]] = {
     "runaway": (_runaway, N_REFERENCE_SMALL),
     "population": (_with_population, N_REFERENCE_SMALL),
     "uncertain_inputs": (_uncertain_inputs, N_REFERENCE_SMALL),
+    "risk_register": (_risk_register, N_REFERENCE_SMALL),
 }
 
 
@@ -200,7 +248,7 @@ def compare(vec: pd.DataFrame, ref: pd.DataFrame) -> list[tuple[str, str, float,
         if name == "trial":
             continue
         x, y = vec[name].to_numpy(), ref[name].to_numpy()
-        if name in BOOLEAN or name.startswith("fail_"):
+        if name in BOOLEAN or name.startswith(("fail_", "risk_")):
             results.append(
                 (name, "proportion", two_proportion_p(x, y), f"{x.mean():.4f} vs {y.mean():.4f}")
             )
