@@ -82,7 +82,9 @@ def draw_costs(params: Parameters, rng: np.random.Generator, quality: FloatArray
 
     One-factor Gaussian copula: component ``c`` has
     ``ln X_c = mu_c + sigma_c (1 − s q) (rho Z + sqrt(1 − rho²) ε_c)``, with ``s`` the
-    planning quality's spread effect. With probability ``tail_probability`` the labour
+    planning quality's spread effect. An override of ``components.<c>.overrun`` (a
+    per-trial value) replaces that factor after planning's narrowing and before the tail:
+    the value ``in_components_<c>_overrun`` reports. With probability ``tail_probability`` the labour
     components take an extra Pareto(``tail_alpha``) multiplier ``U^(−1/alpha) ≥ 1``.
     """
     n = len(quality)
@@ -115,6 +117,10 @@ def draw_costs(params: Parameters, rng: np.random.Generator, quality: FloatArray
     if scores is not None:
         for row, z in zip(other, scores, strict=True):
             log_x[row] = log_factor(kinds[row], z, spread)
+    for row, name in enumerate(components):  # a factor held per trial (sensitivity analyses)
+        held = params.overrides.get(f"components.{name}.overrun")
+        if held is not None:
+            log_x[row] = np.log(np.maximum(np.broadcast_to(held, n), MIN_FACTOR))
     if params.sampled is not None:
         for name, row in zip(components, log_x, strict=True):
             params.note(f"components.{name}.overrun", np.exp(row))

@@ -24,7 +24,9 @@ def draw_base_months(
 
     ``ln F_sched = mu + sigma (1 − s q) (rho_s Z + sqrt(1 − rho_s²) ε)`` with the cost
     shock ``Z``; a tail project's schedule also takes ``tail ** tail_schedule_exponent``
-    (black swans overrun schedule less than cost: Flyvbjerg & Budzier 2011).
+    (black swans overrun schedule less than cost: Flyvbjerg & Budzier 2011). An override
+    of ``execution.schedule`` replaces ``F_sched`` after planning's narrowing and before
+    the tail (the value ``in_execution_schedule`` reports).
     """
     given = params.scenario.execution.schedule
     rho = params.value("execution.schedule_rho")
@@ -39,7 +41,11 @@ def draw_base_months(
         factor = np.exp(mu + sigma * spread * z)
     else:
         factor = np.exp(log_factor(given, z, spread))
-    params.note("execution.schedule", factor)
+    held = params.overrides.get("execution.schedule")
+    if held is not None:  # held per trial (sensitivity analyses): the factor before the tail
+        factor = np.array(np.broadcast_to(held, factor.shape), dtype=np.float64)
+    if params.sampled is not None:  # a copy: the tail below multiplies ``factor`` in place
+        params.note("execution.schedule", factor.copy())
     in_tail = np.flatnonzero(tail != 1.0)  # 1 ** e = 1: the power only where it acts
     exponent = np.broadcast_to(params.value("execution.tail_schedule_exponent"), tail.size)
     factor[in_tail] *= tail[in_tail] ** exponent[in_tail]
