@@ -16,6 +16,7 @@ from simcrm.cli import (
     definitions,
     estimate,
     failure_rate,
+    fit,
     init,
     run,
     scenarios,
@@ -35,6 +36,7 @@ COMMANDS = (
     failure_rate,
     definitions,
     calibrate,
+    fit,
 )
 """Subcommand modules, each with ``register(subparsers)``, in the order ``--help`` lists them."""
 
