@@ -56,7 +56,7 @@ if str(ROOT) not in sys.path:
 import numpy as np
 
 import simcrm
-from benchmarks import rng_bound
+from benchmarks import rng_bound, sensitivity_bench
 from benchmarks.loop_model import simulate_loop
 from simcrm.scenario.schema import Scenario
 
@@ -71,6 +71,16 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     "simulate_over_rng_bound": ("<=", 2.5, "simulate time ÷ RNG-bound time (same trials)"),
     "memory_1e8_over_1e6": ("<=", 1.2, "peak RSS of simcrm run at 1e8 ÷ at 1e6"),
     "speedup_2_workers": (">=", 1.7, "trials/s with 2 Dask workers ÷ with 1"),
+    "sobol_20_inputs_2e16_seconds": (
+        "<=",
+        60.0,
+        "Sobol' of 20 inputs, n = 2^16, 2 Dask workers: wall seconds (full bench)",
+    ),
+    "sensitivity_overhead": (
+        "<=",
+        1.3,
+        "plain engine trials/s ÷ Sobol' evaluation trials/s (same cluster)",
+    ),
 }
 
 
@@ -485,6 +495,22 @@ def bench(quick: bool, seed: int) -> dict[str, Any]:
     memory = scale_memory(scale, why, sizes, seed)
     peak = {label: row["run_max_rss_mb"] for label, row in memory["sizes"].items()}
 
+    rows_n = 2**10 if quick else 2**16
+    say(f"Sobol' of 20 inputs at n = {rows_n:,}, 2 Dask workers")
+    try:
+        with heartbeat("Sobol' 20 inputs"):
+            sens: dict[str, Any] = {
+                "status": "ok",
+                **sensitivity_bench.measure(SCENARIO, rows_n, seed),
+            }
+        say(
+            f"  {sens['sobol_seconds']:.1f} s ({sens['evaluation_seconds']:.1f} s simulating); "
+            f"overhead {sens['overhead_ratio']:.2f}x"
+        )
+    except Exception as err:  # report the failure, do not hide the rest
+        sens = {"status": "error", "note": repr(err)}
+        say(f"  failed: {err!r}")
+
     ratios: dict[str, float | None] = {
         "simulate_vs_simpy": sim6.rate / simpy.rate if simpy else None,
         "simulate_vs_loop": sim6.rate / loop.rate,
@@ -492,6 +518,8 @@ def bench(quick: bool, seed: int) -> dict[str, Any]:
         "memory_1e8_over_1e6": peak["1e8"] / peak["1e6"] if "1e8" in peak else None,
         "speedup_2_workers": dask.get("speedup_2_workers"),
         "memory_1e7_over_1e6": peak["1e7"] / peak["1e6"],
+        "sobol_20_inputs_2e16_seconds": None if quick else sens.get("sobol_seconds"),
+        "sensitivity_overhead": sens.get("overhead_ratio"),
     }
     return {
         "schema": 1,
@@ -514,6 +542,7 @@ def bench(quick: bool, seed: int) -> dict[str, Any]:
         "simcrm_run_1e6": e2e.as_json(),
         "memory": memory,
         "dask": dask,
+        "sensitivity": sens,
         "rng_bound": {
             **recorded,
             "replayed_draws": replayed,
@@ -564,6 +593,18 @@ def rows(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             out.append((f"simcrm run {n}, {label}", value, "", ""))
     else:
         out.append(("Dask workers", f"GAP: {dask.get('note')}", "", ""))
+    sens = doc.get("sensitivity", {})
+    if sens.get("status") == "ok":
+        seconds = tg["sobol_20_inputs_2e16_seconds"]
+        out.append((
+            f"Sobol' {sens['inputs']} inputs, n = {sens['rows']:,}, {sens['workers']} workers",
+            f"{sens['sobol_seconds']:.1f} s ({sens['evaluation_trials_per_s']:,} trials/s)",
+            seconds["target"], seconds["status"],
+        ))  # fmt: skip
+        out.append(("plain engine ÷ Sobol' evaluation", ratio("sensitivity_overhead"),
+                    *target("sensitivity_overhead")))  # fmt: skip
+    else:
+        out.append(("Sobol' 20 inputs", f"GAP: {sens.get('note')}", "", ""))
     out += [
         ("plain per-trial loop, 20,000 trials", rate("plain loop"), "", ""),
         ("simpy reference, 5,000 trials", rate("simpy reference"), "", ""),

@@ -20,6 +20,7 @@ from simcrm.cli import (
     init,
     run,
     scenarios,
+    sensitivity,
     summary,
     validate,
 )
@@ -37,6 +38,7 @@ COMMANDS = (
     definitions,
     calibrate,
     fit,
+    sensitivity,
 )
 """Subcommand modules, each with ``register(subparsers)``, in the order ``--help`` lists them."""
 

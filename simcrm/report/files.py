@@ -65,6 +65,19 @@ def png_writer(figure: Figure, dpi: int = 110) -> Writer:
     return lambda path: figure.savefig(path, format="png", dpi=dpi, bbox_inches="tight")
 
 
+def svg_writer(figure: Figure) -> Writer:
+    """A writer of a matplotlib figure as SVG, its text kept as text (searchable, and
+    readable by tests and screen readers) and no date in it (same figure, same bytes)."""
+
+    def write(path: Path) -> None:
+        import matplotlib
+
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "simcrm"}):
+            figure.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None})
+
+    return write
+
+
 def text_writer(text: str) -> Writer:
     """A writer of UTF-8 text."""
 

@@ -3,12 +3,19 @@
 The design is Saltelli's (2010): two matrices ``A`` and ``B`` of ``n`` rows (a scrambled
 Sobol' sequence of ``2d`` columns, through each input's quantile function) and, for
 every input ``i``, ``AB_i`` = ``A`` with column ``i`` from ``B``.
-:func:`scipy.stats.sobol_indices` builds them, gives the indices of single inputs
-(first order: Saltelli 2010; total: Jansen 1999) and bootstraps their intervals. It does
-not do groups; :func:`sobol_design` does, on the same ``A`` and ``B``: ``AB_G`` takes
-every column of group ``G`` from ``B``, and the same two estimators give
-``S_G = mean(f_B (f_AB_G − f_A)) / V`` and ``S_T,G = mean((f_A − f_AB_G)²) / 2V``, with
-a percentile bootstrap over the rows.
+:func:`scipy.stats.sobol_indices` builds them and gives the indices of single inputs
+(first order: Saltelli 2010; total: Jansen 1999). It does not do groups;
+:func:`sobol_design` does, on the same ``A`` and ``B``: ``AB_G`` takes every column of
+group ``G`` from ``B``, and the same two estimators give
+``S_G = mean(f_B (f_AB_G − f_A)) / V`` and ``S_T,G = mean((f_A − f_AB_G)²) / 2V``.
+
+Intervals, of inputs and groups alike, come from this module's percentile bootstrap over
+the rows, not from scipy's ``SobolResult.bootstrap``: that one draws from numpy's global
+random state (no generator can be given, so intervals would differ from run to run) and
+its BCa jackknife holds an ``n × n`` array (34 GB at ``n = 2^16``). Here each resample
+is a vector of multinomial row counts from a generator seeded by the run, and every
+index of a resample is a ratio of count-weighted row sums: one matrix product for all
+resamples, inputs and outputs.
 
 **Frozen noise per row (common random numbers).** In a scenario every matrix is its own
 run of ``n`` trials on one seed, trial ``j`` taking row ``j`` of the matrix as per-trial
@@ -33,7 +40,6 @@ project shock and ``[correlations]`` do not act between inputs that are held
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +94,8 @@ class _Evaluator:
         self.n = n
         self.seen: list[FloatArray] = []
         self.outputs: list[FloatArray] = []
+        self.swapped: list[FloatArray] = []
+        """Outputs of every ``AB_i``, each ``(outputs, n)``."""
 
     def __call__(self, x: FloatArray) -> FloatArray:
         self.seen.append(x)
@@ -96,7 +104,8 @@ class _Evaluator:
             return self.outputs[-1].copy()  # scipy centres what it gets in place
         d = x.shape[0]
         pages = x.reshape(d, self.n, d)  # (input column, row, page i)
-        outputs = self.model([pages[:, :, i].T for i in range(d)])
+        outputs = [np.atleast_2d(o) for o in self.model([pages[:, :, i].T for i in range(d)])]
+        self.swapped = outputs
         return np.stack(outputs, axis=-1).reshape(len(outputs[0]), self.n * d)
 
 
@@ -106,7 +115,7 @@ def sobol_design(
     n: int,
     seed: int,
     groups: Mapping[str, Sequence[int]] | None = None,
-    resamples: int = 999,
+    resamples: int = 200,
 ) -> Design:
     """Sobol' indices of ``model`` for independent inputs of distributions ``dists``.
 
@@ -128,32 +137,71 @@ def sobol_design(
     Returns
     -------
     Design
-        Indices of the inputs (scipy's estimates and BCa bootstrap intervals) and of the
-        groups (this module's, percentile bootstrap), and ``Var Y`` per output.
+        Indices of the inputs (scipy's estimates) and of the groups (this module's), each
+        with 95% percentile-bootstrap intervals seeded by ``seed``, and ``Var Y`` per output.
     """
     evaluate = _Evaluator(model, n)
-    result = sobol_indices(func=evaluate, n=n, dists=list(dists), rng=np.random.default_rng(seed))
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # BCa of an output the input never moves: NaN
-        boot = result.bootstrap(n_resamples=resamples)
+    rng = np.random.default_rng(seed)
+    result = sobol_indices(func=evaluate, n=n, dists=list(dists), rng=rng)
     first = np.atleast_2d(result.first_order)
     total = np.atleast_2d(result.total_order)
     shape = first.shape
-    singles = Indices(first, total, _ci(boot.first_order, first), _ci(boot.total_order, total))
     a, b = evaluate.seen[0].T, evaluate.seen[1].T
     f_a, f_b = evaluate.outputs
     named = dict(groups or {})
     f_ab = model([_swap(a, b, members) for members in named.values()]) if named else []
-    grouped = _group_indices(f_a, f_b, f_ab, shape[0], np.random.default_rng(seed), resamples)
+    counts = _resample_counts(n, resamples, np.random.default_rng([seed, 1]))
+    single_ci = _bootstrap(f_a, f_b, evaluate.swapped, counts)
+    singles = Indices(first, total, *_filled(single_ci, first, total))
+    grouped = _group_indices(f_a, f_b, f_ab, shape[0], counts)
     variance = np.var(np.concatenate([f_a, f_b], axis=1), axis=1)
     return Design(singles, grouped, variance)
 
 
-def _ci(boot: Any, estimate: FloatArray) -> FloatArray:
-    """A bootstrap's interval, shape ``(2, outputs, inputs)``; where it is undefined (every
-    resample gave the same index, e.g. 0 for an output the input never moves), the estimate."""
-    ci = np.stack([np.reshape(c, estimate.shape) for c in boot.confidence_interval])
-    return np.where(np.isnan(ci), estimate, ci)
+def _resample_counts(n: int, resamples: int, rng: np.random.Generator) -> FloatArray:
+    """``resamples`` bootstrap resamples of ``n`` rows, as row counts ``(resamples, n)``."""
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float64)
+
+
+def _bootstrap(
+    f_a: FloatArray, f_b: FloatArray, f_ab: Sequence[FloatArray], counts: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """95% percentile intervals of the Saltelli first-order and Jansen total indices of each
+    swapped matrix, shapes ``(2, outputs, matrices)``.
+
+    Outputs are centred once on the mean of ``f_A`` and ``f_B`` (as the estimates are);
+    each resample's index is a ratio of count-weighted row sums.
+    """
+    if not f_ab:
+        empty = np.empty((2, f_a.shape[0], 0))
+        return empty, empty
+    mean = np.mean([f_a, f_b], axis=(0, 2))[:, None]
+    a, b = f_a - mean, f_b - mean
+    ab = np.stack([np.atleast_2d(f) for f in f_ab]) - mean  # (matrices, outputs, n)
+    var_rows = (a * a + b * b) / 2.0  # (outputs, n)
+    first_rows = b * (ab - a)  # (matrices, outputs, n)
+    total_rows = 0.5 * (a - ab) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = counts @ var_rows.T  # (resamples, outputs)
+        shape = (counts.shape[0], *ab.shape[:2])  # (resamples, matrices, outputs)
+        first = (counts @ first_rows.reshape(-1, ab.shape[2]).T).reshape(shape)
+        total = (counts @ total_rows.reshape(-1, ab.shape[2]).T).reshape(shape)
+        first = np.swapaxes(first, 1, 2) / var[:, :, None]  # (resamples, outputs, matrices)
+        total = np.swapaxes(total, 1, 2) / var[:, :, None]
+        levels = [0.025, 0.975]
+        return np.nanquantile(first, levels, axis=0), np.nanquantile(total, levels, axis=0)
+
+
+def _filled(
+    ci: tuple[FloatArray, FloatArray], first: FloatArray, total: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Intervals with the estimate where a resample left them undefined (an output that
+    never moves: every ratio 0/0)."""
+    low_high_first, low_high_total = ci
+    return (
+        np.where(np.isnan(low_high_first), first, low_high_first),
+        np.where(np.isnan(low_high_total), total, low_high_total),
+    )
 
 
 def _swap(a: FloatArray, b: FloatArray, members: Sequence[int]) -> FloatArray:
@@ -184,8 +232,7 @@ def _group_indices(
     f_b: FloatArray,
     f_ab: list[FloatArray],
     outputs: int,
-    rng: np.random.Generator,
-    resamples: int,
+    counts: FloatArray,
 ) -> Indices:
     """Group indices with 95% percentile-bootstrap intervals (rows resampled)."""
     if not f_ab:
@@ -193,13 +240,4 @@ def _group_indices(
         return Indices(empty, empty, np.empty((2, outputs, 0)), np.empty((2, outputs, 0)))
     stacked = np.stack([np.atleast_2d(f) for f in f_ab])
     first, total = _group_estimates(f_a, f_b, stacked)
-    n = f_a.shape[1]
-    draws_first, draws_total = [], []
-    for _ in range(resamples):
-        rows = rng.integers(0, n, n)
-        s, t = _group_estimates(f_a[:, rows], f_b[:, rows], stacked[:, :, rows])
-        draws_first.append(s)
-        draws_total.append(t)
-    first_ci = np.nanquantile(np.array(draws_first), [0.025, 0.975], axis=0)
-    total_ci = np.nanquantile(np.array(draws_total), [0.025, 0.975], axis=0)
-    return Indices(first, total, first_ci, total_ci)
+    return Indices(first, total, *_filled(_bootstrap(f_a, f_b, f_ab, counts), first, total))

@@ -126,7 +126,7 @@ def sobol(
     trials: int = DEFAULT_ROWS,
     seed: int | None = None,
     executor: Executor | None = None,
-    resamples: int = 999,
+    resamples: int = 200,
 ) -> SobolResult:
     """First-order and total Sobol' indices of the scenario's uncertain inputs.
 
