@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
@@ -81,10 +82,16 @@ class DaskExecutor:
         from distributed import as_completed
 
         queue = iter(tasks)
-        running = as_completed(
-            [self.client.submit(fn, t, pure=False) for t in islice(queue, self.ahead)]
-        )
+        running = as_completed([self._submit(fn, t) for t in islice(queue, self.ahead)])
         return self._results(fn, queue, running)
+
+    def _submit(self, fn: Callable[[T], R], task: T) -> Any:
+        """Submit one task. A task that carries per-trial values (a sensitivity run's
+        matrix of held inputs, ~10 MB) makes Dask warn that the graph is large; that is
+        expected, and the warning would only clutter the command's output."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+            return self.client.submit(fn, task, pure=False)
 
     def _results(self, fn: Callable[[T], R], queue: Iterator[T], running: Any) -> Iterator[R]:
         """Results as they complete, one more task submitted for each."""
@@ -92,7 +99,7 @@ class DaskExecutor:
             result: R = future.result()
             future.release()
             for task in islice(queue, 1):
-                running.add(self.client.submit(fn, task, pure=False))
+                running.add(self._submit(fn, task))
             yield result
 
 
