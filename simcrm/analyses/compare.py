@@ -13,6 +13,7 @@ figure is then estimated with far less noise than from two independent runs:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,3 +206,29 @@ def compare(
     frames = [pd.DataFrame(collect_columns(Job(s, seed, trials), pool)) for s in (a, b)]
     result = compare_frames(*frames)
     return Comparison(result.trials, result.figures, a.name, b.name, seed)
+
+
+def compare_many(
+    base: Scenario,
+    options: Sequence[Scenario],
+    trials: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+) -> list[Comparison]:
+    """Compare each option with the baseline (``option − base``) on common random numbers.
+
+    The baseline is simulated once; each option on the same seed and trials, so each
+    comparison equals :func:`compare` of ``base`` and that option (to the bit).
+    ``trials`` and ``seed`` default to the baseline's ``[simulation]`` settings.
+    """
+    if not options:
+        return []
+    trials, seed = resolve(base, trials, seed)
+    pool = executor if executor is not None else InProcess()
+    frame = pd.DataFrame(collect_columns(Job(base, seed, trials), pool))
+    found = []
+    for option in options:
+        other = pd.DataFrame(collect_columns(Job(option, seed, trials), pool))
+        result = compare_frames(frame, other)
+        found.append(Comparison(result.trials, result.figures, base.name, option.name, seed))
+    return found

@@ -1,4 +1,8 @@
-"""``simcrm compare A.toml B.toml``: paired differences of every summary figure."""
+"""``simcrm compare A.toml B.toml [C.toml …]``: paired differences of every summary figure.
+
+With more than two scenarios, each option is compared with the first (the baseline),
+which is simulated once: one table per option, and ``--json`` prints a list.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 
 from rich.table import Table
 
-from simcrm.analyses.compare import Comparison, compare
+from simcrm.analyses.compare import Comparison, compare, compare_many
 from simcrm.cli.args import positive_int, scenario_path, seed
 from simcrm.cli.executor_options import add_executor_options, executor_from
 from simcrm.report.terminal import report_console
@@ -22,10 +26,11 @@ def register(sub: Any) -> None:
     """Add the ``compare`` subcommand."""
     p = sub.add_parser(
         "compare",
-        help="two scenarios on the same random numbers: paired differences with 95%% intervals",
+        help="two scenarios (or a baseline and options) on the same random numbers: paired "
+        "differences with 95%% intervals",
     )
     p.add_argument("a", type=scenario_path, metavar="A.toml")
-    p.add_argument("b", type=scenario_path, metavar="B.toml")
+    p.add_argument("b", type=scenario_path, nargs="+", metavar="B.toml", help="one or more options")
     p.add_argument("--trials", type=positive_int, default=DEFAULT_TRIALS)
     p.add_argument("--seed", type=seed, help="default: A's seed")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
@@ -36,13 +41,24 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Simulate both scenarios and print the paired differences."""
     a = load_scenario(args.a)
-    b = load_scenario(args.b)
+    options = [load_scenario(path) for path in args.b]
     with executor_from(args) as executor:
-        result = compare(a, b, args.trials, args.seed, executor)
+        if len(options) == 1:
+            result = compare(a, options[0], args.trials, args.seed, executor)
+        else:
+            results = compare_many(a, options, args.trials, args.seed, executor)
+    if len(options) == 1:
+        if args.json:
+            print(json.dumps(result.to_dict(), indent=2))
+        else:
+            report_console().print(comparison_table(result))
+        return 0
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        print(json.dumps([r.to_dict() for r in results], indent=2))
     else:
-        report_console().print(comparison_table(result))
+        console = report_console()
+        for r in results:
+            console.print(comparison_table(r))
     return 0
 
 

@@ -18,6 +18,7 @@ from simcrm.cli import (
     failure_rate,
     fit,
     init,
+    levers,
     run,
     scenarios,
     sensitivity,
@@ -39,6 +40,7 @@ COMMANDS = (
     calibrate,
     fit,
     sensitivity,
+    levers,
 )
 """Subcommand modules, each with ``register(subparsers)``, in the order ``--help`` lists them."""
 

@@ -79,7 +79,7 @@ def _axis_format(axis: Axis, unit: Unit, currency: str) -> str:
     return ""
 
 
-def _figure(width: float, height: float) -> Figure:
+def blank_figure(width: float, height: float) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -188,7 +188,7 @@ def sobol_data(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
                                                    "first_high", "total", "total_low",
                                                    "total_high")})  # fmt: skip
     for entry in found.values():
-        entry["bars"].sort(key=lambda b: (b["group"], -_finite(b["total"])))
+        entry["bars"].sort(key=lambda b: (b["group"], -finite(b["total"])))
     return found
 
 
@@ -212,7 +212,7 @@ def rank_data(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
             {k: row[k] for k in ("input", "spearman", "low", "high", "contribution")}
         )
     for entry in found.values():
-        entry["bars"].sort(key=lambda b: -abs(_finite(b["spearman"])))
+        entry["bars"].sort(key=lambda b: -abs(finite(b["spearman"])))
     return found
 
 
@@ -226,7 +226,7 @@ def figure_data(result: dict[str, Any], currency: str = "") -> dict[str, dict[st
     return rank_data(result)
 
 
-def _finite(x: float | None) -> float:
+def finite(x: float | None) -> float:
     return 0.0 if x is None or x != x else float(x)
 
 
@@ -249,12 +249,12 @@ def tornado_figure(data: dict[str, Any]) -> Figure:
     one, around the base value; the swing's 95% interval as a whisker at the bar's end."""
     bars = data["bars"]
     low_p, high_p = data["percentiles"]
-    fig = _figure(8.0, 1.2 + 0.42 * len(bars))
+    fig = blank_figure(8.0, 1.2 + 0.42 * len(bars))
     ax = fig.subplots()
     base = data["base"]
     y = list(range(len(bars)))[::-1]
     for k, bar in zip(y, bars, strict=True):
-        a, b = _finite(bar["at_low"]), _finite(bar["at_high"])
+        a, b = finite(bar["at_low"]), finite(bar["at_high"])
         ax.barh(k, a - base, left=base, color=LOW_COLOUR, height=0.6,
                 label=f"input at P{low_p:g}" if k == y[0] else None)  # fmt: skip
         ax.barh(k, b - base, left=base, color=HIGH_COLOUR, height=0.6,
@@ -288,7 +288,7 @@ def spider_figure(data: dict[str, Any]) -> Figure:
     """The statistic against the percentile each input is held at, one line per input."""
     from matplotlib.ticker import PercentFormatter
 
-    fig = _figure(8.0, 4.8)
+    fig = blank_figure(8.0, 4.8)
     ax = fig.subplots()
     for line in data["lines"]:
         ax.plot(line["percentile"], line["y"], marker="o", markersize=3, label=line["input"])
@@ -310,12 +310,12 @@ def spider_figure(data: dict[str, Any]) -> Figure:
 def sobol_figure(data: dict[str, Any]) -> Figure:
     """First-order and total index per input (then per group), with 95% whiskers."""
     bars = data["bars"]
-    fig = _figure(8.0, 1.4 + 0.45 * len(bars))
+    fig = blank_figure(8.0, 1.4 + 0.45 * len(bars))
     ax = fig.subplots()
     y = [float(k) for k in range(len(bars))][::-1]
     names = [("group: " if b["group"] else "") + b["input"] for b in bars]
     for key, colour, shift in (("first", LOW_COLOUR, 0.18), ("total", TOTAL_COLOUR, -0.18)):
-        values = [_finite(b[key]) for b in bars]
+        values = [finite(b[key]) for b in bars]
         err = _whiskers(bars, key)
         ax.barh([k + shift for k in y], values, height=0.34, color=colour,
                 label="first order" if key == "first" else "total", xerr=err,
@@ -337,10 +337,10 @@ def sobol_figure(data: dict[str, Any]) -> Figure:
 def rank_figure(data: dict[str, Any]) -> Figure:
     """Spearman correlation per input with its 95% interval."""
     bars = data["bars"]
-    fig = _figure(8.0, 1.2 + 0.4 * len(bars))
+    fig = blank_figure(8.0, 1.2 + 0.4 * len(bars))
     ax = fig.subplots()
     y = list(range(len(bars)))[::-1]
-    values = [_finite(b["spearman"]) for b in bars]
+    values = [finite(b["spearman"]) for b in bars]
     colours = [HIGH_COLOUR if v > 0 else LOW_COLOUR for v in values]
     ax.barh(y, values, color=colours, height=0.6, xerr=_whiskers(bars, "spearman", "low", "high"),
             error_kw={"elinewidth": 1.0, "capsize": 2})  # fmt: skip
@@ -370,7 +370,7 @@ def _whiskers(
     low, high = low or f"{key}_low", high or f"{key}_high"
     below, above = [], []
     for b in bars:
-        v = _finite(b[key])
+        v = finite(b[key])
         below.append(max(v - b[low], 0.0) if b[low] is not None and b[low] == b[low] else 0.0)
         above.append(max(b[high] - v, 0.0) if b[high] is not None and b[high] == b[high] else 0.0)
     return [below, above]
