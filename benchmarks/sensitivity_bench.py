@@ -20,7 +20,7 @@ import simcrm
 from simcrm.analyses.sensitivity import variance
 from simcrm.analyses.sensitivity.inputs import uncertain_inputs
 from simcrm.engine.blocks import Job
-from simcrm.engine.executors import local_cluster
+from simcrm.engine.executors import InProcess, local_cluster
 from simcrm.engine.mapping import collect_columns
 from simcrm.scenario.load import scenario_from_dict
 from simcrm.scenario.schema import Scenario
@@ -78,6 +78,7 @@ def measure(path: Path, rows: int, seed: int, workers: int = 2) -> dict[str, Any
     simcrm.simulate(scenario, trials=trials, seed=seed)
     one_core = time.perf_counter() - start
     evaluation = sum(spent)
+    local = in_process_overhead(scenario, min(rows, IN_PROCESS_ROWS), seed)
     return {
         "scenario": "baseline + distributions on " + ", ".join(".".join(k) for k in EXTRA),
         "inputs": d,
@@ -92,4 +93,39 @@ def measure(path: Path, rows: int, seed: int, workers: int = 2) -> dict[str, Any
         "plain_engine_trials_per_s": round(trials / plain),
         "simulate_one_core_trials_per_s": round(trials / one_core),
         "overhead_ratio": round((trials / plain) / (trials / evaluation), 3),
+        **local,
+    }
+
+
+IN_PROCESS_ROWS = 2**14
+"""Rows of the one-process overhead measurement (26 runs of them: 426,000 trials)."""
+
+
+def in_process_overhead(scenario: Scenario, rows: int, seed: int) -> dict[str, Any]:
+    """The overrides' own cost: the Sobol' runs against a plain run of the same trials,
+    both in this process (no cluster, so no shipping of the held values)."""
+    spent: list[float] = []
+    original = variance.run_jobs
+
+    def timed_run_jobs(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    variance.run_jobs = timed_run_jobs
+    try:
+        result = variance.sobol(scenario, trials=rows, seed=seed, executor=InProcess())
+    finally:
+        variance.run_jobs = original
+    trials = result.runs * rows
+    start = time.perf_counter()
+    collect_columns(Job(scenario, seed, trials), InProcess())
+    plain = time.perf_counter() - start
+    return {
+        "in_process_rows": rows,
+        "in_process_evaluation_trials_per_s": round(trials / sum(spent)),
+        "in_process_plain_trials_per_s": round(trials / plain),
+        "in_process_overhead_ratio": round(sum(spent) / plain, 3),
     }
