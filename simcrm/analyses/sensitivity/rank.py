@@ -50,6 +50,7 @@ class RankEntry:
     spearman: float
     ci95: tuple[float, float]
     contribution: float
+    contribution_ci95: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,13 @@ class RankResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per output and input or group (tidy)."""
         rows = [
-            (e.output, e.input, e.group, e.spearman, *e.ci95, e.contribution) for e in self.entries
+            (e.output, e.input, e.group, e.spearman, *e.ci95, e.contribution, *e.contribution_ci95)
+            for e in self.entries
         ]
-        columns = ["output", "input", "group", "spearman", "low", "high", "contribution"]
+        columns = [
+            "output", "input", "group", "spearman", "low", "high",
+            "contribution", "contribution_low", "contribution_high",
+        ]  # fmt: skip
         return pd.DataFrame(rows, columns=columns)
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,15 +134,52 @@ def rank_sensitivity(
     y = np.column_stack([found[c] for c in columns])
     r = spearman(x, y)
     low, high = fisher_interval(r, trials)
-    squared = np.nan_to_num(r**2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = squared / squared.sum(axis=1, keepdims=True)
+    share = shares(r)
+    boot = bootstrap_shares(x, y, np.random.default_rng([seed, 2]))  # (resamples, s, d)
+    share_ci = np.nanquantile(boot, [0.025, 0.975], axis=0)
     entries = []
     for o, column in enumerate(columns):
         for k, i in enumerate(chosen):
             entries.append(RankEntry(column, i.path, False, float(r[o, k]),
-                                     (float(low[o, k]), float(high[o, k])), float(share[o, k])))  # fmt: skip
+                                     (float(low[o, k]), float(high[o, k])), float(share[o, k]),
+                                     (float(share_ci[0, o, k]), float(share_ci[1, o, k]))))  # fmt: skip
         for name, members in grouped.items():
             total = float(share[o, list(members)].sum())
-            entries.append(RankEntry(column, name, True, float("nan"), (np.nan, np.nan), total))
+            summed = np.nanquantile(boot[:, o, list(members)].sum(axis=1), [0.025, 0.975])
+            entries.append(RankEntry(column, name, True, float("nan"), (np.nan, np.nan), total,
+                                     (float(summed[0]), float(summed[1]))))  # fmt: skip
     return RankResult(scenario.name, trials, seed, tuple(entries))
+
+
+def shares(r: FloatArray) -> FloatArray:
+    """Contributions to variance ``r² / Σ r²`` over the inputs, per output."""
+    squared = np.nan_to_num(r**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(squared / squared.sum(axis=-1, keepdims=True), dtype=np.float64)
+
+
+def bootstrap_shares(
+    inputs: FloatArray, outputs: FloatArray, rng: np.random.Generator, resamples: int = 200
+) -> FloatArray:
+    """Contributions to variance on ``resamples`` bootstrap resamples of the rows,
+    ``(resamples, outputs, inputs)``, for a 95% percentile interval.
+
+    The ranks are those of the whole sample (a resample reuses them rather than ranking
+    again), and each resample is a vector of multinomial row counts from ``rng``, so every
+    correlation is a ratio of count-weighted sums: a few matrix products for all of them.
+    """
+    n = inputs.shape[0]
+    x = rankdata(inputs, axis=0)
+    y = rankdata(outputs, axis=0)
+    x -= x.mean(axis=0)
+    y -= y.mean(axis=0)
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float64) / n
+    mx, my = counts @ x, counts @ y  # (resamples, d), (resamples, s)
+    vx = counts @ (x * x) - mx**2
+    vy = counts @ (y * y) - my**2
+    products = (y[:, :, None] * x[:, None, :]).reshape(n, -1)  # (n, s·d)
+    cov = (counts @ products).reshape(resamples, y.shape[1], x.shape[1])
+    cov -= my[:, :, None] * mx[:, None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = cov / np.sqrt(vy[:, :, None] * vx[:, None, :])
+    return shares(r)
