@@ -21,16 +21,15 @@ import numpy as np
 from pydantic import BeforeValidator, Field, TypeAdapter
 
 from simcrm.distributions._base import PERCENTILES, Num, Pos
+from simcrm.distributions.counts import Bernoulli, Poisson
 from simcrm.distributions.finite import Discrete, Empirical
 from simcrm.distributions.parametric import (
-    Bernoulli,
     Beta,
     Fixed,
     Gamma,
     LogNormal,
     Normal,
     Pert,
-    Poisson,
     Triangular,
     TruncNormal,
     Uniform,

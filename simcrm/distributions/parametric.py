@@ -1,4 +1,5 @@
-"""Parametric distributions: fixed, uniform, three-point, normal, lognormal, beta, gamma, Poisson, Bernoulli.
+"""Parametric distributions: fixed, uniform, three-point, normal, lognormal, beta, gamma
+(the laws of counts are in :mod:`simcrm.distributions.counts`).
 
 Uniform, three-point, normal, truncated normal, lognormal, beta and gamma may be given by
 percentiles instead of their own parameters (:mod:`simcrm.distributions.percentiles`).
@@ -15,12 +16,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from scipy import special
 
 from simcrm.distributions._base import High, Num, Pos, _Base, _not_below, _u, stats
-from simcrm.distributions.percentiles import (
-    ByPercentiles,
-    FloatArray,
-    MaybeHigh,
-    MaybeNum,
-    MaybePos,
+from simcrm.distributions.percentile_solvers import (
     beta_fit,
     gamma_fit,
     lognormal_fit,
@@ -29,6 +25,13 @@ from simcrm.distributions.percentiles import (
     triangular_fit,
     truncnormal_fit,
     uniform_fit,
+)
+from simcrm.distributions.percentiles import (
+    ByPercentiles,
+    FloatArray,
+    MaybeHigh,
+    MaybeNum,
+    MaybePos,
 )
 
 
@@ -392,35 +395,3 @@ class Gamma(ByPercentiles):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         shape, scale = self._solved
         return rng.gamma(shape, scale, size)
-
-
-class Poisson(_Base):
-    """Poisson counts with mean ``lam``."""
-
-    kind: Literal["poisson"] = "poisson"
-    lam: Num = Field(ge=0)
-
-    def _scipy(self) -> tuple[Any, tuple[float, ...]]:
-        return stats.poisson, (self.lam,)
-
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return rng.poisson(self.lam, size).astype(np.float64)
-
-    def support(self) -> tuple[float, float]:
-        return (0.0, math.inf if self.lam > 0 else 0.0)
-
-
-class Bernoulli(_Base):
-    """1 with probability ``p``, else 0."""
-
-    kind: Literal["bernoulli"] = "bernoulli"
-    p: Num = Field(ge=0, le=1)
-
-    def _scipy(self) -> tuple[Any, tuple[float, ...]]:
-        return stats.bernoulli, (self.p,)
-
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return (rng.random(size) < self.p).astype(np.float64)
-
-    def support(self) -> tuple[float, float]:
-        return (0.0 if self.p < 1 else 1.0, 1.0 if self.p > 0 else 0.0)
