@@ -75,3 +75,25 @@ def world_generator(seed: int, stream: int = 0) -> np.random.Generator:
     """
     sequence = np.random.SeedSequence(seed, spawn_key=(WORLDS_KEY, stream))
     return np.random.Generator(np.random.PCG64(sequence))
+
+
+PORTFOLIO_KEY = 2**32 + 1
+"""Spawn key of a portfolio's streams: apart from every block's and the worlds' stream."""
+
+COUPLING = 2**20
+"""Stream index, within a portfolio sample, of the shared factors and the coupling noise."""
+
+
+def portfolio_seed(seed: int, sample: int, project: int) -> int:
+    """The seed of one project of a portfolio sample (``sample`` 0: the aggregate, 1: the
+    selection), a 63-bit integer drawn from ``SeedSequence(seed, spawn_key=(PORTFOLIO_KEY,
+    sample, project))``. Each project is then simulated as a run with that seed, so
+    ``simcrm run SCENARIO --seed <it>`` reproduces its trials."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(PORTFOLIO_KEY, sample, project))
+    return int(sequence.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def portfolio_generator(seed: int, sample: int) -> np.random.Generator:
+    """The generator of a portfolio sample's shared factors and coupling noise."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(PORTFOLIO_KEY, sample, COUPLING))
+    return np.random.Generator(np.random.PCG64(sequence))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from simcrm.errors import InputError
-from simcrm.scenario.shipped import resolve_scenario, resolve_targets
+from simcrm.scenario.shipped import resolve_portfolio, resolve_scenario, resolve_targets
 
 
 def positive_int(text: str) -> int:
@@ -51,6 +51,11 @@ def scenario_path(text: str) -> Path:
     An unknown bare name is refused here, naming the shipped scenarios; a missing file
     given as a path (``dir/x.toml``) is left to the command, which says "no such file"."""
     return _resolved(text, resolve_scenario)
+
+
+def portfolio_path(text: str) -> Path:
+    """A portfolio file, or the bare name of a shipped one (``portfolio_example``)."""
+    return _resolved(text, resolve_portfolio)
 
 
 def targets_path(text: str) -> Path:

@@ -19,6 +19,7 @@ from simcrm.cli import (
     fit,
     init,
     levers,
+    portfolio,
     run,
     scenarios,
     sensitivity,
@@ -41,6 +42,7 @@ COMMANDS = (
     fit,
     sensitivity,
     levers,
+    portfolio,
 )
 """Subcommand modules, each with ``register(subparsers)``, in the order ``--help`` lists them."""
 

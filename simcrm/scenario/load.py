@@ -37,21 +37,36 @@ def load_scenario(path: str | Path) -> Scenario:
         The file is missing, unreadable, not UTF-8 TOML, or not a valid scenario.
     """
     file = Path(path)
+    text = read_text(file, "scenario")
+    return parse_scenario(text, base_dir=file.parent, default_name=file.stem, source=str(file))
+
+
+def read_text(file: Path, what: str) -> str:
+    """The UTF-8 text of an input file of at most 1 MB (a scenario, a portfolio).
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, unreadable, too large or not UTF-8, naming it.
+    """
     try:
+        if file.is_file() and file.stat().st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(
+                str(file), f"{file.stat().st_size} bytes", f"a {what} file is at most 1 MB"
+            )
         raw = file.read_bytes()
     except FileNotFoundError:
         raise ScenarioError(str(file), str(file), "no such file") from None
     except OSError as err:
         raise ScenarioError(str(file), str(file), f"cannot be read ({err.strerror})") from err
     if len(raw) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(str(file), f"{len(raw)} bytes", "a scenario is at most 1 MB")
+        raise ScenarioError(str(file), f"{len(raw)} bytes", f"a {what} file is at most 1 MB")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ScenarioError(
             str(file), raw[err.start : err.start + 4], f"not UTF-8 text (byte {err.start})"
         ) from None
-    return parse_scenario(text, base_dir=file.parent, default_name=file.stem, source=str(file))
 
 
 def parse_scenario(
@@ -90,7 +105,7 @@ def scenario_from_dict(
     try:
         scenario = Scenario.model_validate(data, context=context)
     except ValidationError as err:
-        raise _scenario_error(err, source) from None
+        raise validation_error(err, source) from None
     except InputError as err:
         raise ScenarioError(f"{source}: {err.field}", err.value, err.allowed) from None
     scenario._source_text = text
@@ -102,11 +117,13 @@ def scenario_digest(scenario: Scenario) -> str:
     return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
 
 
-def _scenario_error(err: ValidationError, source: str) -> ScenarioError:
-    """The first validation problem, as one clear line."""
+def validation_error(
+    err: ValidationError, source: str, root: type[BaseModel] = Scenario
+) -> ScenarioError:
+    """The first validation problem of a file validated as ``root``, as one clear line."""
     # an unknown key explains a missing one (a typo): report it first, with its hint
     first = min(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    place = _Place.of(first["loc"])
+    place = _Place.of(first["loc"], root)
     field = ".".join(place.names) or "scenario"
     value = first.get("input")
     message = first["msg"].removeprefix("Value error, ")
@@ -199,9 +216,9 @@ class _Place:
         self.kinds: dict[str, type[BaseModel]] = {}
 
     @classmethod
-    def of(cls, loc: tuple[int | str, ...]) -> _Place:
+    def of(cls, loc: tuple[int | str, ...], root: type[BaseModel] = Scenario) -> _Place:
         place = cls()
-        node: object = Scenario
+        node: object = root
         container: object = None
         kind = ""
         for part in loc:

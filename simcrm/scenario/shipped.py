@@ -64,7 +64,19 @@ def examples_dir() -> Path:
 
 def shipped_scenarios() -> list[Shipped]:
     """Every shipped scenario, by name, with the ``description`` of its file."""
-    return [_describe_scenario(p) for p in sorted(examples_dir().glob("*.toml"))]
+    files = sorted(examples_dir().glob("*.toml"))
+    return [_describe_scenario(p) for p in files if not is_portfolio_file(p)]
+
+
+def shipped_portfolios() -> list[Shipped]:
+    """Every shipped portfolio file (a file of ``scenarios/`` with ``[[candidates]]``)."""
+    files = sorted(examples_dir().glob("*.toml"))
+    return [_describe_scenario(p) for p in files if is_portfolio_file(p)]
+
+
+def is_portfolio_file(path: Path) -> bool:
+    """Whether a TOML file is a portfolio (it lists ``[[candidates]]``), not a scenario."""
+    return "candidates" in _read(path)
 
 
 def shipped_targets() -> list[Shipped]:
@@ -85,6 +97,12 @@ def resolve_scenario(text: str, argument: str = "SCENARIO") -> Path:
         Neither: names the argument, the value and the shipped scenarios.
     """
     return _resolve(text, argument, shipped_scenarios(), "scenario", "simcrm scenarios")
+
+
+def resolve_portfolio(text: str, argument: str = "PORTFOLIO") -> Path:
+    """The portfolio file a command-line argument names (a path, or a shipped name such
+    as ``portfolio_example``); see :func:`resolve_scenario`."""
+    return _resolve(text, argument, shipped_portfolios(), "portfolio", "simcrm scenarios")
 
 
 def resolve_targets(text: str, argument: str = "--targets") -> Path:
