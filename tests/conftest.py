@@ -19,7 +19,13 @@ benefits and costs, to ``LOOP_REL`` times the benefits."""
 
 LOOP_COLUMNS = ("adoption_12m", "adoption_final", "pv_benefits", "intangible_score")
 """Outputs computed from the loop's adoption shares (npv and roi through pv_benefits)."""
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
+SCENARIOS = sorted(
+    p for p in (ROOT / "scenarios").glob("*.toml") if "[[candidates]]" not in p.read_text()
+)
+"""The shipped project scenarios (the portfolio files beside them left out)."""
+PORTFOLIOS = sorted(
+    p for p in (ROOT / "scenarios").glob("*.toml") if "[[candidates]]" in p.read_text()
+)
 
 MINIMAL: dict[str, Any] = {
     "name": "minimal",

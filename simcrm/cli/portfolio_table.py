@@ -83,6 +83,12 @@ def contingency_table(doc: dict[str, Any]) -> Table:
         "diversification: sum of projects' − portfolio; eroded: the share of the independent "
         "portfolio's diversification the shared factors take away"
     )
+    if any(r["diversification"] < 0 for r in rows):
+        table.caption += (
+            ". A negative diversification is real: with skewed, heavy-tailed costs a "
+            "quantile of the sum can exceed the sum of the quantiles (a quantile is not "
+            "subadditive)"
+        )
     return table
 
 

@@ -50,7 +50,7 @@ from simcrm.scenario.sections import Positive, Section
 from simcrm.scenario.shipped import resolve_scenario
 
 MAX_CANDIDATES = 64
-MAX_COUNT = 20
+MAX_COUNT = 100
 """Most projects of one kind a candidate may stand for."""
 MAX_INSTANCES = 200
 """Most projects in all (the candidates' counts summed)."""

@@ -72,6 +72,8 @@ def digests() -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for path in sorted((ROOT / "scenarios").glob("*.toml")):
+            if "[[candidates]]" in path.read_text():  # a portfolio, not a scenario
+                continue
             out = work / path.stem
             simcrm(
                 "run",

@@ -13,8 +13,9 @@ budget. The big-M is the strengthened one of Qiu, Ahmed, Dey & Wolsey (2014): a 
 that keeps all but ``K = ⌊α S⌋`` trials within budget meets ``a_ls' · y ≤ 1`` in at
 least one of any ``K + 1`` trials ``s'``, so ``a_ls · y`` is at most the ``(K+1)``-th
 smallest, over ``s'``, of ``max {a_ls · y : a_ls' · y ≤ 1, 0 ≤ y ≤ 1}`` (a fractional
-knapsack, solved greedily). Trials that no allowed choice can overspend drop out. On
-the example this cuts HiGHS's time several-fold against ``M = Σ_j a_ljs − 1``.
+knapsack, solved greedily). Where that bound is at most 1 no allowed choice overspends,
+so the trial's constraint holds with no ``z_s``. On the example this cuts HiGHS's time
+several-fold against ``M = Σ_j a_ljs − 1``.
 """
 
 from __future__ import annotations
@@ -69,11 +70,16 @@ def solve_milp(problem: Problem, time_limit: float = 60.0) -> MilpResult:
     n_projects = problem.value.size
     upper = np.stack([_row_bounds(line, problem.allowed) for line in problem.spend])
     big_m = np.maximum(upper - 1.0, 0.0)  # line × trial
-    rows = np.flatnonzero(np.any(big_m > 0.0, axis=0))  # trials some choice can overspend
-    lines, trials = np.nonzero(big_m[:, rows] > 0.0)
-    spend = problem.spend[lines, :, rows[trials]]  # constraint × project
+    rows = np.flatnonzero(np.any(big_m > 0.0, axis=0))  # trials a feasible choice may overspend
+    z_of = np.full(problem.trials, -1)
+    z_of[rows] = np.arange(rows.size)
+    # every (line, trial) stays a constraint: with M = 0 it binds every choice (a choice
+    # that overspends there cannot be feasible, so no z is needed)
+    lines, trials = np.divmod(np.arange(big_m.size), problem.trials)
+    spend = problem.spend[lines, :, trials]  # constraint × project
+    loose = np.flatnonzero(big_m[lines, trials] > 0.0)
     z_part = sp.csr_matrix(
-        (-big_m[lines, rows[trials]], (np.arange(lines.size), trials)),
+        (-big_m[lines[loose], trials[loose]], (loose, z_of[trials[loose]])),
         shape=(lines.size, rows.size),
     )
     budget = sp.hstack([sp.csr_matrix(spend), z_part], format="csr")
