@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -34,6 +35,10 @@ def register(sub: Any) -> None:
     p.add_argument("--trials", type=positive_int, default=DEFAULT_TRIALS)
     p.add_argument("--seed", type=seed, help="default: A's seed")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    p.add_argument(
+        "--out", type=Path, help="figures' directory (default: results/<B>-vs-<A>/compare/)"
+    )
+    p.add_argument("--no-figures", action="store_true", help="write no figure")
     add_executor_options(p)
     p.set_defaults(func=run)
 
@@ -48,10 +53,15 @@ def run(args: argparse.Namespace) -> int:
         else:
             results = compare_many(a, options, args.trials, args.seed, executor)
     if len(options) == 1:
+        results = [result]
+    many = len(results) > 1
+    written = [] if args.no_figures else [_figures(r, a.currency, args.out, many) for r in results]
+    if len(options) == 1:
         if args.json:
             print(json.dumps(result.to_dict(), indent=2))
         else:
             report_console().print(comparison_table(result))
+            _say_written(written)
         return 0
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2))
@@ -59,7 +69,35 @@ def run(args: argparse.Namespace) -> int:
         console = report_console()
         for r in results:
             console.print(comparison_table(r))
+        _say_written(written)
     return 0
+
+
+def _figures(result: Comparison, currency: str | None, out: Path | None, many: bool) -> Path:
+    """Write ``compare.json`` and the figure (PNG, SVG) of one comparison: into ``out``
+    (each option in its own ``<B>-vs-<A>/`` when there are ``many``), by default into
+    ``results/<B>-vs-<A>/compare/``."""
+    from simcrm.report.compare_figure import compare_figure, compare_figure_data
+    from simcrm.report.files import json_writer, png_writer, svg_writer, write_files
+
+    doc = result.to_dict()
+    data = compare_figure_data(doc, currency or "")
+    fig = compare_figure(data)
+    pair = f"{result.b}-vs-{result.a}"
+    where = Path("results") / pair / "compare" if out is None else out / pair if many else out
+    writers = {
+        "compare.json": json_writer(doc | {"currency": currency or ""}),
+        "compare_figure.json": json_writer(data),
+        "compare.png": png_writer(fig),
+        "compare.svg": svg_writer(fig),
+    }
+    write_files(where, writers)
+    return where
+
+
+def _say_written(places: list[Path]) -> None:
+    for place in places:
+        report_console().print(f"[dim]figure: {place}/compare.png, .svg (and compare.json)[/dim]")
 
 
 SHARES = ("P(", "adoption", "overrun", "roi", "scope_growth")

@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.report.sensitivity_figures import blank_figure
+from simcrm.report.style import BLUE, GREEN, GREY, RED, blank_figure, money_axis, percent_axis
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 S_CURVE_POINTS = 401
-BLUE, RED, GREY, GREEN = "#2c6e9b", "#c0392b", "#7f8c8d", "#27ae60"
 
 
 def portfolio_figure_data(
@@ -83,20 +82,6 @@ def _point(p: dict[str, Any], x: str) -> dict[str, Any]:
     }
 
 
-def _money_axis(axis: Any) -> None:
-    """Thousands separators, at most five ticks (so long amounts never overlap)."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-    axis.set_major_locator(MaxNLocator(5))
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-
-
-def _percent_axis(axis: Any) -> None:
-    from matplotlib.ticker import PercentFormatter
-
-    axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
-
-
 def frontier_figure(data: dict[str, Any]) -> Figure:
     """Expected NPV (out of sample, 95% interval) of the best portfolio against the
     budget and against α, the portfolio's own point marked."""
@@ -124,12 +109,12 @@ def frontier_figure(data: dict[str, Any]) -> Figure:
         ax.axvline(own, color=RED, linewidth=1, linestyle="--", label="this portfolio's")
         ax.set_xlabel(x_label, fontsize=9)
         ax.set_ylabel(f"expected NPV ({currency})", fontsize=9)
-        _money_axis(ax.yaxis)
+        money_axis(ax.yaxis)
         if key == "by_budget":
-            _money_axis(ax.xaxis)
+            money_axis(ax.xaxis)
             ax.set_title(f"at α = {100 * data['alpha']:g}%", fontsize=10)
         else:
-            _percent_axis(ax.xaxis)
+            percent_axis(ax.xaxis)
             ax.set_title("at this budget", fontsize=10)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
@@ -160,8 +145,8 @@ def scurve_figure(data: dict[str, Any]) -> Figure:
         ax.annotate(f"P{100 * mark['level']:g}: {mark['cost']:,.0f}{contingency}",
                     (mark["cost"], mark["level"]), textcoords="offset points",
                     xytext=(8, -4), fontsize=8)  # fmt: skip
-    _money_axis(ax.xaxis)
-    _percent_axis(ax.yaxis)
+    money_axis(ax.xaxis)
+    percent_axis(ax.yaxis)
     # a power-law tail would squeeze the curve against the axis: cut at the P99.5
     shown = [data["cost"][int(0.995 * (len(data["cost"]) - 1))]]
     shown += [x for x in (data["budget"], data["base"]) if x is not None]
@@ -196,7 +181,7 @@ def contribution_figure(data: dict[str, Any]) -> Figure:
     ax.plot([r["standalone"] for r in rows], y, "|", color="black", markersize=12,
             label=f"its own {level}")  # fmt: skip
     ax.set_yticks(y, [f"{r['project']} ({100 * r['euler_share']:.0f}%)" for r in rows], fontsize=8)
-    _money_axis(ax.xaxis)
+    money_axis(ax.xaxis)
     ax.set_xlabel(f"cost ({data['currency']})", fontsize=9)
     ax.tick_params(labelsize=8)
     ax.grid(axis="x", alpha=0.3)

@@ -103,6 +103,7 @@ def test_levers_cli_json_names_levers_already_on(
 
 def test_compare_with_three_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["compare", str(HALF), str(FULL), str(BASELINE), "--trials", "4000", "--seed", "3"]
+    args += ["--no-figures"]
     assert main(args) == 0
     text = capsys.readouterr().out
     assert text.count("paired on 4,000 trials") == 2

@@ -15,7 +15,10 @@ FULL = str(ROOT / "scenarios" / "full_cycle.toml")
 
 
 def test_compare_prints_every_figure_as_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["compare", HALF, FULL, "--trials", "20000", "--seed", "3", "--json"]) == 0
+    assert (
+        main(["compare", HALF, FULL, "--trials", "20000", "--seed", "3", "--json", "--no-figures"])
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert (result["a"], result["b"], result["trials"], result["seed"]) == (
         "half_cycle",
@@ -31,7 +34,7 @@ def test_compare_prints_every_figure_as_json(capsys: pytest.CaptureFixture[str])
 
 
 def test_compare_table_marks_the_units(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["compare", HALF, FULL, "--trials", "20000"]) == 0
+    assert main(["compare", HALF, FULL, "--trials", "20000", "--no-figures"]) == 0
     text = capsys.readouterr().out
     assert "P(fail cio)" in text
     assert " pt" in text  # differences of probabilities in percentage points
