@@ -16,7 +16,7 @@ from simcrm.engine.blocks import Job
 from simcrm.engine.defaults import resolve
 from simcrm.engine.mapping import collect_columns
 from simcrm.report.figures import definitions_figure
-from simcrm.report.files import json_writer, png_writer, to_json, write_files
+from simcrm.report.files import json_writer, png_writer, svg_writer, to_json, write_files
 from simcrm.report.terminal import report_console
 from simcrm.scenario import load_scenario
 
@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         out,
         {
             "definitions.json": json_writer(result),
-            "definitions.png": png_writer(definitions_figure(result)),
+            "definitions.png": png_writer(figure := definitions_figure(result)),
+            "definitions.svg": svg_writer(figure),
         },
     )
     if args.json:

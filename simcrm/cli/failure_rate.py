@@ -15,7 +15,7 @@ from simcrm.cli.executor_options import add_executor_options, executor_from
 from simcrm.engine.defaults import resolve
 from simcrm.errors import InputError
 from simcrm.report.figures import posterior_figure, reported_rate_figure
-from simcrm.report.files import json_writer, png_writer, to_json, write_files
+from simcrm.report.files import json_writer, png_writer, svg_writer, to_json, write_files
 from simcrm.report.terminal import report_console
 from simcrm.scenario import load_scenario
 
@@ -87,12 +87,15 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / scenario.name / "failure-rate"
     writers = {
         "failure-rate.json": json_writer(result),
-        "failure-rate.png": png_writer(reported_rate_figure(result)),
+        "failure-rate.png": png_writer(figure := reported_rate_figure(result)),
+        "failure-rate.svg": svg_writer(figure),
     }
     if observation is not None:
         prior = sample.true_rate(observation.criterion)
         weights = posterior_weights(sample, observation)
-        writers["posterior.png"] = png_writer(posterior_figure(prior, weights, result["observed"]))
+        posterior = posterior_figure(prior, weights, result["observed"])
+        writers["posterior.png"] = png_writer(posterior)
+        writers["posterior.svg"] = svg_writer(posterior)
     written = write_files(out, writers)
     if args.json:
         print(to_json(result))

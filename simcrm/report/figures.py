@@ -7,21 +7,19 @@ through ``pyplot``: no global backend changes and no window opens.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-CLAIM_COLOUR = "#c0392b"
-BAR_COLOUR = "#2c6e9b"
+from simcrm.report.style import BLUE, RED, blank_figure, criterion_colour, money_axis, percent_axis
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+CLAIM_COLOUR = RED
+BAR_COLOUR = BLUE
+_figure = blank_figure
 
 
 def reported_rate_figure(result: dict[str, Any]) -> Figure:
@@ -35,11 +33,15 @@ def reported_rate_figure(result: dict[str, Any]) -> Figure:
     for ax, (name, entry) in zip(axes.flat, criteria.items(), strict=False):
         counts = np.asarray(entry["histogram"], dtype=np.float64)
         edges = (np.arange(counts.size + 1) - 0.5) / n  # one bin per possible count k
-        ax.stairs(counts / counts.sum(), edges, fill=True, color=BAR_COLOUR)
+        ax.stairs(counts / counts.sum(), edges, fill=True, color=criterion_colour(name))
         ax.axvline(claim, color=CLAIM_COLOUR, linestyle="--", linewidth=1.2)
         share = entry["at_least_claim"]["p"]
-        ax.set_title(f"{name}: P(report ≥ {claim:.0%}) = {share:.1%}", fontsize=9)
+        interval = entry["at_least_claim"].get("ci95")
+        shown = f"{share:.1%}" + (f" [{interval[0]:.1%}, {interval[1]:.1%}]" if interval else "")
+        ax.set_title(f"{name}: P(report ≥ {claim:.0%}) = {shown}", fontsize=9)
         ax.set_xlim(0, 1)
+        percent_axis(ax.xaxis)
+        percent_axis(ax.yaxis)
         ax.tick_params(labelsize=8, labelbottom=True)
         ax.set_xlabel(f"reported rate (survey of {n})", fontsize=8)
         ax.set_ylabel("share of surveys", fontsize=8)
@@ -68,6 +70,7 @@ def posterior_figure(
     low, high = float(np.min(prior)), float(np.max(prior))
     pad = 0.1 * (high - low) + 0.02
     ax.set_xlim(max(0.0, low - pad), min(1.0, high + pad))
+    percent_axis(ax.xaxis)
     ax.set_xlabel(f"true failure rate: {observed['criterion']}")
     ax.set_ylabel("density")
     ax.legend(fontsize=8)
@@ -84,21 +87,26 @@ def definitions_figure(result: dict[str, Any]) -> Figure:
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax, dim in zip(axes.flat, dims.values(), strict=False):
         x = np.asarray(dim["grid"], dtype=np.float64)
-        scale = 100.0 if dim["unit"] == "fraction" else 1.0
         p = np.asarray(dim["p_fail"])
         low, high = np.asarray(dim["ci95_low"]), np.asarray(dim["ci95_high"])
-        ax.fill_between(x * scale, low, high, color=BAR_COLOUR, alpha=0.25, linewidth=0)
-        ax.plot(x * scale, p, color=BAR_COLOUR)
+        ax.fill_between(x, low, high, color=BAR_COLOUR, alpha=0.25, linewidth=0)
+        ax.plot(x, p, color=BAR_COLOUR)
         ax.axhline(claim, color=CLAIM_COLOUR, linestyle="--", linewidth=1.0)
         t = dim["threshold"]
         if t["in_range"]:
-            ax.axvline(t["value"] * scale, color=CLAIM_COLOUR, linewidth=0.8)
-            ax.axvspan(t["ci95"][0] * scale, t["ci95"][1] * scale, color=CLAIM_COLOUR, alpha=0.15)
-        unit = " (%)" if dim["unit"] == "fraction" else f" ({result.get('currency', '')})"
+            ax.axvline(t["value"], color=CLAIM_COLOUR, linewidth=0.8)
+            ax.axvspan(t["ci95"][0], t["ci95"][1], color=CLAIM_COLOUR, alpha=0.15)
+        if dim["unit"] == "fraction":
+            percent_axis(ax.xaxis)
+            unit = ""
+        else:
+            money_axis(ax.xaxis)
+            unit = f" ({result.get('currency', '')})"
         ax.set_xlabel(f"failure = {dim['label']} x{unit}", fontsize=8)
-        ax.set_ylabel("P(fail)", fontsize=8)
+        ax.set_ylabel("P(fail) (band: 95% interval)", fontsize=8)
         ax.set_ylim(0, 1)
-        ax.set_title(_threshold_title(dim, claim, scale, result.get("currency", "")), fontsize=9)
+        percent_axis(ax.yaxis)
+        ax.set_title(_threshold_title(dim, claim, result.get("currency", "")), fontsize=9)
         ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[len(dims) :]:
         ax.set_visible(False)
@@ -110,9 +118,13 @@ def definitions_figure(result: dict[str, Any]) -> Figure:
     return fig
 
 
-def _threshold_title(dim: dict[str, Any], claim: float, scale: float, currency: str) -> str:
+def _threshold_title(dim: dict[str, Any], claim: float, currency: str) -> str:
     t = dim["threshold"]
-    value = t["value"] * scale
-    text = f"{value:,.1f}%" if scale != 1 else f"{value:,.0f} {currency}"
+    fraction = dim["unit"] == "fraction"
+
+    def shown(v: float) -> str:
+        return f"{100 * v:,.1f}%" if fraction else f"{v:,.0f} {currency}"
+
     where = "" if t["in_range"] else " (outside the plotted range)"
-    return f"{claim:.0%} fail if {dim['label']} {text}{where}"
+    interval = f" [{shown(t['ci95'][0])}, {shown(t['ci95'][1])}]" if t.get("ci95") else ""
+    return f"{claim:.0%} fail if {dim['label']} {shown(t['value'])}{interval}{where}"

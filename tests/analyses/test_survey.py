@@ -175,8 +175,11 @@ def test_failure_rate_cli_writes_json_and_png(
     assert printed == written
     assert set(written["criteria"]) >= {"cio", "marketing", "not_success"}
     assert written["observed"]["abc"]["parameters"].keys() == written["epistemic"].keys()
-    for name in ("failure-rate.png", "posterior.png"):
-        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in ("failure-rate", "posterior"):
+        assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        svg = (out / f"{name}.svg").read_text()
+        assert "</svg>" in svg
+        assert "%" in svg  # rates on percent axes, not 0-1
     assert not list(out.glob(".*.tmp"))
 
 
@@ -190,6 +193,9 @@ def test_definitions_cli_writes_json_and_png(tmp_path: Path) -> None:
     t = result["dimensions"]["adoption_final"]["threshold"]
     assert t["ci95"][0] <= t["value"] <= t["ci95"][1]
     assert (out / "definitions.png").read_bytes()[:4] == b"\x89PNG"
+    svg = (out / "definitions.svg").read_text()
+    assert "P(fail) (band: 95% interval)" in svg
+    assert "100%" in svg  # the probability axis in percent
 
 
 @pytest.mark.parametrize(
