@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2))
     else:
-        scenario = manifest["scenario"]
-        print_summary(summary, title=scenario["name"], currency=run_currency(manifest))
+        scenario = manifest.get("scenario")
+        title = scenario.get("name") if isinstance(scenario, dict) else None
+        print_summary(summary, title=str(title or args.directory), currency=run_currency(manifest))
     return 0

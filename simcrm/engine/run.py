@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 import simcrm.stats.summary as summaries
@@ -31,9 +32,12 @@ from simcrm.engine.store import (
     FORMAT,
     MANIFEST,
     SUMMARY,
+    check_chunks,
+    chunk_digest,
     chunk_files,
     chunk_is_whole,
     chunk_path,
+    file_digest,
     now,
     prepare_directory,
     read_column,
@@ -219,14 +223,17 @@ def _execute(
         "simcrm": ident["simcrm"],
     }
     listed = prepare_directory(out, ident, force=request.force, resume=request.resume)
+    recorded = listed
     done = {
         c.name
         for c in chunks
         if c.name in listed
         and chunk_is_whole(chunk_path(out, c.name), c.trials(request.n), provenance)
+        and recorded.get(c.name) == file_digest(chunk_path(out, c.name))
     }
     sketch = request.n > summaries.EXACT_LIMIT
     manifest = _new_manifest(request, ident, len(chunks), done, pool.description)
+    manifest["chunk_sha256"] = {name: str(recorded[name]) for name in sorted(done)}
     write_json(out / MANIFEST, manifest)
     todo = [c for c in chunks if c.name not in done]
     if progress is not None:
@@ -242,6 +249,7 @@ def _execute(
                 summary.merge(summarize_files(files, keep_values=False, sketch=sketch))
         for chunk, result in results:
             write_bytes(chunk_path(out, chunk.name), result.parquet)
+            manifest["chunk_sha256"][chunk.name] = chunk_digest(result.parquet)
             summary.merge(result.summary)
             manifest["completed_chunks"].append(chunk.name)
             if spent <= MANIFEST_SHARE * (time.monotonic() - written):
@@ -327,6 +335,7 @@ def _record(out: Path, manifest: dict[str, Any], status: str, resume: str | None
     """Write the manifest with ``status`` (best effort unless the run is complete)."""
     manifest["status"] = status
     manifest["completed_chunks"] = sorted(manifest["completed_chunks"])
+    manifest["chunk_sha256"] = dict(sorted(manifest.get("chunk_sha256", {}).items()))
     if resume is None:
         manifest.pop("resume", None)
     else:
@@ -352,11 +361,17 @@ def summarize_files(
     """
     builder = SummaryBuilder(crosstab, keep_values=keep_values, sketch=sketch)
     for path in files:
-        reader = pq.ParquetFile(path)
-        names = reader.schema_arrow.names
-        columns = [c for c in names if c.startswith(SUMMARY_PREFIXES) or c in SUMMARY_INPUTS]
-        for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
-            builder.add(batch)
+        try:
+            reader = pq.ParquetFile(path)
+            names = reader.schema_arrow.names
+            columns = [c for c in names if c.startswith(SUMMARY_PREFIXES) or c in SUMMARY_INPUTS]
+            for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+                builder.add(batch)
+        except (OSError, pa.ArrowException) as err:
+            reason = str(err)[:120]
+            raise ResultsError(
+                str(path), path.name, f"damaged: not a readable chunk ({reason})"
+            ) from None
     return builder
 
 
@@ -366,8 +381,16 @@ def summarize_directory(out: Path, crosstab: Sequence[str] | None = None) -> Sum
     Memory: one batch of rows, the bounded sketches, and for runs of at most
     :data:`~simcrm.stats.summary.EXACT_LIMIT` trials the values for exact percentiles.
     """
+    manifest = read_json(out / MANIFEST) if (out / MANIFEST).exists() else {}
+    check_chunks(out, manifest)
     files = chunk_files(out)
-    trials = sum(pq.read_metadata(f).num_rows for f in files)
+    trials = 0
+    for f in files:
+        try:
+            trials += pq.read_metadata(f).num_rows
+        except (OSError, pa.ArrowException) as err:
+            reason = str(err)[:120]
+            raise ResultsError(str(f), f.name, f"damaged: not a Parquet chunk ({reason})") from None
     pair = (crosstab[0], crosstab[1]) if crosstab is not None and len(crosstab) == 2 else None
     return summarize_files(files, pair, sketch=trials > summaries.EXACT_LIMIT).result()
 

@@ -13,6 +13,7 @@ leaves only whole files behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -41,6 +42,9 @@ Bytes = bytes | npt.NDArray[np.uint8]
 MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
 DATA = "data"
+FIGURES = "figures"
+OWN_ENTRIES = frozenset({MANIFEST, SUMMARY, DATA, FIGURES})
+"""What a run writes into its directory: ``--force`` removes these and nothing else."""
 FORMAT = 2
 """Version of the results directory layout and file encoding (part of a run's identity)."""
 
@@ -105,17 +109,71 @@ def write_json(path: Path, content: dict[str, Any]) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
+MAX_JSON_BYTES = 256 * 2**20
+"""Largest manifest or summary read (a manifest lists one name per chunk: kilobytes)."""
+
+
 def read_json(path: Path) -> dict[str, Any]:
-    """Read a JSON file of a results directory, with a clear error if it is not there."""
+    """Read a JSON object of a results directory, with a clear error if it is not one."""
     try:
-        content: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        if path.is_file() and path.stat().st_size > MAX_JSON_BYTES:
+            raise ResultsError(
+                str(path), f"{path.stat().st_size} bytes", "too large for a simcrm file"
+            )
+        content = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ResultsError(
             str(path), str(path), "no such file: is this a simcrm results directory?"
         ) from None
-    except (OSError, ValueError) as err:
-        raise ResultsError(str(path), str(path), f"cannot be read as JSON ({err})") from None
+    except (OSError, ValueError, RecursionError) as err:
+        reason = str(err)[:120]
+        raise ResultsError(str(path), str(path), f"cannot be read as JSON ({reason})") from None
+    if not isinstance(content, dict):
+        raise ResultsError(
+            str(path), type(content).__name__, "damaged: a simcrm file holds a JSON object"
+        )
     return content
+
+
+def chunk_digest(data: Bytes) -> str:
+    """SHA-256 of a chunk file's bytes (recorded in the manifest, checked before reuse)."""
+    return hashlib.sha256(data if isinstance(data, bytes) else data.data).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, read in 8 MB pieces."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while piece := f.read(8 * 2**20):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def check_chunks(out: Path, manifest: dict[str, Any]) -> None:
+    """Every chunk file of a finished run has the content its manifest recorded.
+
+    Raises
+    ------
+    ResultsError
+        A chunk listed in the manifest is missing or its bytes changed since it was
+        written (named), or a chunk file is not listed.
+    """
+    recorded = manifest.get("chunk_sha256")
+    if not isinstance(recorded, dict):
+        return  # a run written before chunks were hashed: nothing to check against
+    files = {f.stem: f for f in chunk_files(out)}
+    for name in sorted(set(files) | set(recorded)):
+        if name not in recorded:
+            raise ResultsError(str(out / DATA / f"{name}.parquet"), name, "not part of this run")
+        if name not in files:
+            raise ResultsError(str(out / DATA / f"{name}.parquet"), name, "missing")
+        if file_digest(files[name]) != recorded[name]:
+            raise ResultsError(
+                str(files[name]),
+                name,
+                "its content changed since the run wrote it (SHA-256 differs): re-run "
+                "with --resume to recompute it",
+            )
 
 
 def encode_chunk(table: pa.Table, provenance: dict[str, str]) -> npt.NDArray[np.uint8]:
@@ -206,14 +264,17 @@ def run_lock(out: Path) -> Iterator[None]:
 
 def prepare_directory(
     out: Path, identity: dict[str, Any], *, force: bool, resume: bool
-) -> set[str]:
-    """Make ``out`` ready for a run and return the chunk names already complete.
+) -> dict[str, str | None]:
+    """Make ``out`` ready for a run and return the chunks already complete, each with the
+    SHA-256 its manifest recorded (None if it recorded none).
 
     A directory holding another run (different scenario, seed, trials, chunking or
     versions) is refused unless ``force``, with or without ``resume``; a non-empty
-    directory holding no run is refused unless ``force``. With ``resume`` the chunks the
-    manifest lists as complete and whose files exist are kept (the caller checks them);
-    otherwise the run starts from scratch. Temporary files of a killed run are removed.
+    directory holding no run is refused, ``force`` or not: ``force`` replaces only a run's
+    own files (:data:`OWN_ENTRIES`) and refuses a directory holding anything else. With
+    ``resume`` the chunks the manifest lists as complete and whose files exist are kept
+    (the caller checks their content against the recorded digest); otherwise the run starts
+    from scratch. Temporary files of a killed run are removed.
 
     Raises
     ------
@@ -227,16 +288,22 @@ def prepare_directory(
         raise ResultsError("--out", str(out), f"cannot write there ({reason})") from err
 
 
-def _prepare(out: Path, identity: dict[str, Any], *, force: bool, resume: bool) -> set[str]:
+def _prepare(
+    out: Path, identity: dict[str, Any], *, force: bool, resume: bool
+) -> dict[str, str | None]:
     if out.exists() and not out.is_dir():
         raise ResultsError("--out", str(out), "this is a file; give a directory")
-    done: set[str] = set()
+    done: dict[str, str | None] = {}
     if out.exists() and any(out.iterdir()):
         old = _previous_run(out, identity, force=force)
         if resume and old is not None:
             listed = old.get("completed_chunks", [])
+            digests = old.get("chunk_sha256")
+            digests = digests if isinstance(digests, dict) else {}
             done = {
-                n for n in listed if isinstance(n, str) and (out / DATA / f"{n}.parquet").is_file()
+                n: digests.get(n)
+                for n in (listed if isinstance(listed, list) else [])
+                if isinstance(n, str) and (out / DATA / f"{n}.parquet").is_file()
             }
         else:
             _clear(out)
@@ -253,13 +320,14 @@ def _previous_run(out: Path, identity: dict[str, Any], *, force: bool) -> dict[s
     """The manifest of the same run in ``out``; None if ``force`` and it holds another."""
     manifest_path = out / MANIFEST
     if not manifest_path.exists():
-        if force:
-            return None
         raise ResultsError(
             "--out",
             str(out),
-            "the directory is not empty and holds no simcrm run; use --force to replace it",
+            "the directory is not empty and holds no simcrm run (no manifest.json); simcrm "
+            "replaces only its own runs: choose another --out",
         )
+    if force:
+        _only_own_files(out)
     try:
         old = read_json(manifest_path)
     except ResultsError:
@@ -281,8 +349,28 @@ def _previous_run(out: Path, identity: dict[str, Any], *, force: bool) -> dict[s
     )
 
 
+def _only_own_files(out: Path) -> None:
+    """Refuse to replace a directory holding anything a run did not write."""
+    for child in sorted(out.iterdir()):
+        own = child.name in OWN_ENTRIES or (child.name.startswith(".") and child.suffix == ".tmp")
+        if child.name == DATA and child.is_dir():
+            own = all(
+                (f.name.startswith("blocks-") and f.suffix == ".parquet")
+                or (f.name.startswith(".") and f.suffix == ".tmp")
+                for f in child.iterdir()
+            )
+        if not own or child.is_symlink():
+            raise ResultsError(
+                "--force",
+                str(child),
+                "the directory holds files no simcrm run wrote; simcrm replaces only its own "
+                "runs: move them or choose another --out",
+            )
+
+
 def _clear(out: Path) -> None:
-    """Remove a previous run's files from ``out``."""
+    """Remove a previous run's files (and only those: :data:`OWN_ENTRIES`) from ``out``."""
+    _only_own_files(out)
     for child in out.iterdir():
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)

@@ -98,7 +98,7 @@ def test_another_version_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "differs in numpy" in capsys.readouterr().err
 
 
-def test_a_directory_that_holds_no_run_is_refused_unless_forced(
+def test_a_directory_that_holds_no_run_is_refused_even_forced(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
@@ -107,8 +107,79 @@ def test_a_directory_that_holds_no_run_is_refused_unless_forced(
     assert _run(out, []) == 2
     assert "holds no simcrm run" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "mine"
-    assert _run(out, [], "--force") == 0
-    assert not (out / "notes.txt").exists()
+    assert _run(out, [], "--force") == 2
+    assert "holds no simcrm run" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_force_replaces_a_run_but_never_the_users_files_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert _run(out, []) == 0
+    (out / "thesis.tex").write_text("mine")
+    assert _run(out, [], "--seed", "99", "--force") == 2
+    err = capsys.readouterr().err
+    assert "thesis.tex" in err
+    assert "files no simcrm run wrote" in err
+    assert (out / "thesis.tex").read_text() == "mine"
+    (out / "thesis.tex").unlink()
+    (out / "data" / "extra.csv").write_text("mine too")
+    assert _run(out, [], "--seed", "99", "--force") == 2
+    assert (out / "data" / "extra.csv").exists()
+    (out / "data" / "extra.csv").unlink()
+    assert _run(out, [], "--seed", "99", "--force") == 0
+
+
+def test_a_changed_chunk_is_recomputed_on_resume_and_refused_by_recompute(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert _run(out, []) == 0
+    before = data_bytes(out)
+    chunk = sorted((out / "data").glob("*.parquet"))[0]
+    raw = bytearray(chunk.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF  # one flipped byte inside the data pages
+    chunk.write_bytes(bytes(raw))
+    capsys.readouterr()
+    assert main(["summary", str(out), "--recompute"]) == 2
+    err = capsys.readouterr().err
+    assert chunk.name in err
+    assert "content changed" in err
+    assert _run(out, [], "--resume") == 0
+    assert data_bytes(out) == before  # recomputed, not reused
+
+
+@pytest.mark.parametrize("content", ["[]", "null", "{}", '{"status": 3}', "{"])
+def test_a_damaged_manifest_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    out = tmp_path / "run"
+    assert _run(out, []) == 0
+    (out / "manifest.json").write_text(content)
+    capsys.readouterr()
+    for args in (["summary", str(out)], ["summary", str(out), "--recompute"]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert "manifest.json" in err or str(out) in err
+
+
+def test_a_chunk_that_is_not_parquet_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert _run(out, []) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest.pop("chunk_sha256")  # as a run written before chunks were hashed
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    chunk = sorted((out / "data").glob("*.parquet"))[0]
+    chunk.write_bytes(b"not parquet at all")
+    capsys.readouterr()
+    assert main(["summary", str(out), "--recompute"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert chunk.name in err
 
 
 def test_a_second_run_into_a_directory_in_use_is_refused(
