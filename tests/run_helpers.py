@@ -24,7 +24,7 @@ SMALL = 3 * BLOCK_SIZE + 1_000
 def run_cli(out: Path, *extra: str, trials: int = SMALL, seed: int = 11) -> int:
     """``simcrm run baseline`` in this process; returns the exit code."""
     args = ["run", str(BASELINE), "--trials", str(trials), "--seed", str(seed)]
-    return main([*args, "--out", str(out), "--quiet", *extra])
+    return main([*args, "--out", str(out), "--quiet", "--no-figures", *extra])
 
 
 def data_bytes(out: Path) -> dict[str, bytes]:

@@ -22,7 +22,7 @@ from scipy.optimize import minimize
 if TYPE_CHECKING:
     import pandas as pd
 
-from simcrm.analyses.targets import TargetsFile, round_value
+from simcrm.analyses.targets import Target, TargetsFile, round_value
 from simcrm.engine.blocks import Job
 from simcrm.engine.defaults import resolve
 from simcrm.engine.executors import Executor, InProcess
@@ -32,6 +32,7 @@ from simcrm.scenario.criteria import Criterion
 from simcrm.scenario.editing import with_values
 from simcrm.scenario.paths import lookup
 from simcrm.scenario.schema import Scenario
+from simcrm.stats.tails import mean_is_unstable, two_sided_exponent, unstable_mean_note
 
 PENALTY = 1e6
 """Loss of a candidate the schema refuses (e.g. a p90 below its p50)."""
@@ -48,8 +49,10 @@ class Fit:
     start, fitted
         Parameter values before and after (fitted values rounded to 4 significant digits).
     rows
-        Per target: ``target``, ``statistic``, ``value``, ``weight``, ``before``, ``after``
-        and ``check`` (the fitted scenario on an independent sample: seed + 1).
+        Per target: ``target``, ``statistic``, ``value``, ``weight``, ``before``, ``after``,
+        ``check`` (the fitted scenario on an independent sample: seed + 1) and ``warning``
+        (for a mean whose column has a power-law tail of exponent below 2: that its sample
+        mean is unstable; else ``None``).
     loss_before, loss_after
         The loss at the scenario's own values and at the fitted ones.
     evaluations, seconds, trials, seed
@@ -72,7 +75,7 @@ class Fit:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per target: ``target``, ``statistic``, ``value``, ``weight``,
-        ``before``, ``after``, ``check``."""
+        ``before``, ``after``, ``check``, ``warning``."""
         import pandas as pd
 
         return pd.DataFrame(self.rows)
@@ -86,14 +89,17 @@ def statistics(spec: TargetsFile, events: dict[str, Criterion], columns: Columns
             values.append(float(np.mean(events[target.label()].evaluate(columns))))
             continue
         data = np.asarray(columns[target.column or ""], dtype=np.float64)
-        data = data[~np.isnan(data)]
-        if data.size == 0:
-            values.append(float("nan"))
-        elif target.statistic == "quantile":
-            values.append(float(np.quantile(data, target.q or 0.5)))
-        else:
-            values.append(float(data.mean()))
+        values.append(target.achieved(data[~np.isnan(data)]))
     return values
+
+
+def mean_warning(target: Target, columns: Columns | None) -> str | None:
+    """For a mean target: why its sample mean is unstable, if its column's heavier tail
+    has an estimated exponent below 2 (:mod:`simcrm.stats.tails`); else ``None``."""
+    if target.statistic != "mean" or columns is None:
+        return None
+    exponent = two_sided_exponent(np.asarray(columns[target.column or ""], dtype=np.float64))
+    return unstable_mean_note(target.column or "", exponent) if mean_is_unstable(exponent) else None
 
 
 def loss(spec: TargetsFile, achieved: list[float]) -> float:
@@ -147,12 +153,16 @@ def calibrate(
         x = low + (high - low) * np.clip(u, 0.0, 1.0)
         return dict(zip(paths, (float(v) for v in x), strict=True))
 
-    def achieved(values: dict[str, float], on: int = seed) -> list[float] | None:
+    def sample(values: dict[str, float], on: int = seed) -> Columns | None:
         try:
             candidate = with_values(scenario, values, base_dir, keep_text=False)
         except ScenarioError:
             return None
-        return statistics(spec, events, collect_columns(Job(candidate, on, trials), pool))
+        return collect_columns(Job(candidate, on, trials), pool)
+
+    def achieved(values: dict[str, float], on: int = seed) -> list[float] | None:
+        columns = sample(values, on)
+        return None if columns is None else statistics(spec, events, columns)
 
     def objective(u: npt.NDArray[np.float64]) -> float:
         got = achieved(values_at(u))
@@ -168,9 +178,11 @@ def calibrate(
     )
     best = result.x if result.fun <= objective(u0) else u0
     fitted = {p: round_value(v) for p, v in values_at(best).items()}
-    before = achieved(start) or [float("nan")] * len(spec.targets)
-    after = achieved(fitted) or [float("nan")] * len(spec.targets)
-    check = achieved(fitted, (seed + 1) % 2**63) or [float("nan")] * len(spec.targets)
+    nan = [float("nan")] * len(spec.targets)
+    before = achieved(start) or nan
+    fitted_sample = sample(fitted)
+    after = nan if fitted_sample is None else statistics(spec, events, fitted_sample)
+    check = achieved(fitted, (seed + 1) % 2**63) or nan
     rows = [
         {
             "target": t.label(),
@@ -180,6 +192,7 @@ def calibrate(
             "before": b,
             "after": a,
             "check": c,
+            "warning": mean_warning(t, fitted_sample),
         }
         for t, b, a, c in zip(spec.targets, before, after, check, strict=True)
     ]

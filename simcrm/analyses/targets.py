@@ -12,13 +12,25 @@ A targets file is TOML::
     statistic = "probability"
     event = "cost_overrun > 0.5"    # parsed by simcrm.scenario.criteria, never eval'ed
     value = 0.18
+    [[targets]]
+    statistic = "tail_exponent"     # the power-law exponent of (column + shift) above x_min
+    column = "cost_overrun"
+    shift = 1.0                     # cost ratio = 1 + cost_overrun
+    x_min = 2.0
+    value = 1.3
 
     [parameters]                    # dotted paths of numeric scenario fields: [low, high]
     "execution.tail_probability" = [0.05, 0.4]
 
+A ``tail_exponent`` target is the maximum-likelihood (Hill) exponent ``alpha`` of the
+survival function ``P(X > x) ∝ x^(−alpha)`` of ``X = column + shift`` above ``x_min``
+(:func:`simcrm.stats.tails.hill_exponent`): ``k / Σ ln(X_i / x_min)`` over the ``k``
+values above ``x_min`` — Clauset et al.'s estimator with ``x_min`` fixed (their density
+exponent is ``alpha + 1``).
+
 Residuals are ``(achieved − value) / scale``; ``scale`` defaults to 1 for probabilities
 and dimensionless columns (overruns, adoption, ROI, scope growth), else to ``|value|``
-(a relative error; 1 if the value is 0).
+(a relative error; 1 if the value is 0); for a tail exponent, to ``|value|``.
 """
 
 from __future__ import annotations
@@ -28,6 +40,8 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from simcrm.errors import InputError
@@ -35,6 +49,7 @@ from simcrm.scenario.criteria import Criterion, compile_criteria
 from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
 from simcrm.scenario.paths import lookup, overridable
 from simcrm.scenario.schema import Scenario
+from simcrm.stats.tails import hill_exponent
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 DIMENSIONLESS = frozenset(
@@ -51,24 +66,33 @@ class Target(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    statistic: Literal["quantile", "probability", "mean"]
+    statistic: Literal["quantile", "probability", "mean", "tail_exponent"]
     value: Finite
     column: str | None = None
     q: Annotated[float, Field(gt=0.0, lt=1.0)] | None = None
     event: str | None = None
+    x_min: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | None = None
+    shift: Finite = 0.0
     weight: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 1.0
     scale: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | None = None
     name: str | None = None
 
     @model_validator(mode="after")
     def _fields_fit_statistic(self) -> Self:
-        needs = {"quantile": {"column", "q"}, "probability": {"event"}, "mean": {"column"}}
+        needs = {
+            "quantile": {"column", "q"},
+            "probability": {"event"},
+            "mean": {"column"},
+            "tail_exponent": {"column", "x_min"},
+        }
         wanted = needs[self.statistic]
-        for field in ("column", "q", "event"):
+        for field in ("column", "q", "event", "x_min"):
             given = getattr(self, field) is not None
             if given != (field in wanted):
                 verb = "needs" if field in wanted else "takes no"
                 raise ValueError(f"a {self.statistic} target {verb} {field!r}")
+        if self.shift != 0.0 and self.statistic != "tail_exponent":
+            raise ValueError(f"a {self.statistic} target takes no 'shift'")
         return self
 
     def label(self) -> str:
@@ -79,12 +103,27 @@ class Target(BaseModel):
             return f"P{100 * (self.q or 0):g} {self.column}"
         if self.statistic == "probability":
             return f"P({self.event})"
+        if self.statistic == "tail_exponent":
+            shifted = f"{self.column} + {self.shift:g}" if self.shift else self.column
+            return f"tail exponent of {shifted} above {self.x_min:g}"
         return f"mean {self.column}"
+
+    def achieved(self, data: npt.NDArray[np.float64]) -> float:
+        """The statistic on a column's defined values (a quantile, mean or tail exponent)."""
+        if data.size == 0:
+            return float("nan")
+        if self.statistic == "quantile":
+            return float(np.quantile(data, self.q or 0.5))
+        if self.statistic == "tail_exponent":
+            return hill_exponent(data + self.shift, self.x_min or 1.0)[0]
+        return float(data.mean())
 
     def residual_scale(self) -> float:
         """The divisor of this target's residual (see the module docstring)."""
         if self.scale is not None:
             return self.scale
+        if self.statistic == "tail_exponent":
+            return abs(self.value) or 1.0
         if self.statistic == "probability" or (self.column or "") in DIMENSIONLESS:
             return 1.0
         if (self.column or "").startswith(FAIL_PREFIX):

@@ -8,16 +8,20 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.table import Table
 
 from simcrm.analyses.calibrate import Fit, calibrate
-from simcrm.analyses.targets import load_targets
+from simcrm.analyses.targets import TargetsFile, load_targets
 from simcrm.cli.args import positive_int, scenario_path, seed, targets_path
 from simcrm.cli.executor_options import add_executor_options, executor_from
+from simcrm.engine.blocks import Job
+from simcrm.engine.mapping import collect_columns
 from simcrm.errors import InputError, SimcrmError
-from simcrm.report.files import text_writer, write_files
+from simcrm.report.files import png_writer, svg_writer, text_writer, write_files
+from simcrm.report.tail_figure import Mark, PowerLaw, cost_tail_figure
 from simcrm.report.terminal import report_console
-from simcrm.scenario.editing import rename, set_values
+from simcrm.scenario.editing import rename, set_values, with_values
 from simcrm.scenario.load import load_scenario, parse_scenario
 from simcrm.scenario.paths import lookup
 
@@ -39,6 +43,13 @@ def register(sub: Any) -> None:
         "--max-evaluations", type=positive_int, default=300, help="optimiser budget (300)"
     )
     p.add_argument("--json", action="store_true", help="print the fit as JSON")
+    p.add_argument(
+        "--figures",
+        type=Path,
+        metavar="DIR",
+        help="write cost_tail.png and cost_tail.svg there: the cost-ratio survival function "
+        "on log-log axes, before and after, with the targets on cost_overrun marked",
+    )
     add_executor_options(p)
     p.set_defaults(func=run)
 
@@ -55,8 +66,26 @@ def run(args: argparse.Namespace) -> int:
         fit = calibrate(
             scenario, spec, events, args.trials, args.seed, args.max_evaluations, base_dir, executor
         )
+        figure = None
+        if args.figures is not None:
+            samples = {"as given": scenario}
+            if fit.fitted != fit.start:  # the fit moved: draw the calibrated tail too
+                samples["calibrated"] = with_values(scenario, fit.fitted, base_dir)
+            ratios = {
+                f"{scenario.name} {label}": 1.0
+                + np.asarray(
+                    collect_columns(Job(s, fit.seed, fit.trials), executor)["cost_overrun"],
+                    dtype=np.float64,
+                )
+                for label, s in samples.items()
+            }
+            title = f"cost-ratio tail of {scenario.name} vs {args.targets.name}"
+            figure = cost_tail_figure(ratios, *tail_marks(spec), title=title)
     text = calibrated_text(scenario.source_text, fit, args.targets, base_dir)
     write_files(out.parent, {out.name: text_writer(text)})
+    if figure is not None:
+        writers = {"cost_tail.png": png_writer(figure), "cost_tail.svg": svg_writer(figure)}
+        write_files(args.figures, writers)
     if args.json:
         print(json.dumps(fit.to_dict() | {"out": str(out)}, indent=2))
         return 0
@@ -64,7 +93,38 @@ def run(args: argparse.Namespace) -> int:
     console.print(fit_table(fit, scenario.name, args.targets))
     console.print(parameter_table(fit))
     console.print(f"[dim]written: {out}[/dim]")
+    if figure is not None:
+        console.print(f"[dim]written: {args.figures}/cost_tail.png, cost_tail.svg[/dim]")
     return 0
+
+
+def tail_marks(spec: TargetsFile) -> tuple[list[Mark], PowerLaw | None]:
+    """The targets on ``cost_overrun`` as points of the cost ratio's survival function.
+
+    ``P(cost_overrun > v) = p`` is the point ``(1 + v, p)``; a quantile ``Q(q) = v`` the
+    point ``(1 + v, 1 − q)``; a tail exponent of ``cost_overrun + 1`` above ``x_min`` a
+    power law from ``x_min``, anchored at a probability target at the same ratio if there
+    is one (else not drawn).
+    """
+    marks: list[Mark] = []
+    for t in spec.targets:
+        event = (t.event or "").replace(" ", "")
+        if t.statistic == "probability" and event.startswith("cost_overrun>"):
+            try:
+                ratio = 1.0 + float(event.removeprefix("cost_overrun>"))
+            except ValueError:
+                continue
+            marks.append(Mark(ratio, t.value, f"{t.value:.1%} above {ratio:g}×"))
+        elif t.statistic == "quantile" and t.column == "cost_overrun" and t.q is not None:
+            marks.append(Mark(1.0 + t.value, 1.0 - t.q, f"P{100 * t.q:g}: {1 + t.value:.3g}×"))
+    law = None
+    for t in spec.targets:
+        if t.statistic == "tail_exponent" and t.column == "cost_overrun" and t.shift == 1.0:
+            anchor = [m.share for m in marks if abs(m.x - (t.x_min or 0.0)) < 1e-9]
+            if anchor:
+                label = f"power law, exponent {t.value:g} above {t.x_min:g}×"
+                law = PowerLaw(t.value, t.x_min or 1.0, anchor[0], label)
+    return marks, law
 
 
 def calibrated_text(source: str, fit: Fit, targets: Path, base_dir: Path) -> str:
@@ -102,19 +162,29 @@ def fit_table(fit: Fit, name: str, targets: Path) -> Table:
     )
     for column in ("target", "weight", "value", "before", "after", "check"):
         table.add_column(column, justify="left" if column == "target" else "right")
+    warnings = []
     for row in fit.rows:
+        after = _num(row["after"])
+        if row.get("warning"):
+            after += " †"
+            warnings.append(f"† {row['target']}: {row['warning']}")
         table.add_row(
             row["target"],
             f"{row['weight']:g}",
             _num(row["value"]),
             _num(row["before"]),
-            _num(row["after"]),
+            after,
             _num(row["check"]),
         )
-    table.caption = (
-        f"loss (weighted mean squared residual): {fit.loss_before:.4g} → {fit.loss_after:.4g}"
-        f" · check: the calibrated scenario on an independent sample (seed {fit.seed + 1})"
+    table.caption = "\n".join(
+        [
+            f"loss (weighted mean squared residual): {fit.loss_before:.4g} → "
+            f"{fit.loss_after:.4g} · check: the calibrated scenario on an independent sample "
+            f"(seed {fit.seed + 1})",
+            *warnings,
+        ]
     )
+    table.caption_justify = "left"
     return table
 
 

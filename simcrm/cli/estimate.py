@@ -1,17 +1,28 @@
-"""``simcrm estimate``: planned cost per user and in total from the benchmark curve."""
+"""``simcrm estimate``: planned cost per user and in total from the benchmark curve.
+
+Users outside the range the benchmark table covers for the complexity class get a
+one-line warning on stderr (the figure is then extrapolated, docs/model.md §1).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Annotated, Any
 
 import annotated_types
 from pydantic import TypeAdapter, ValidationError
 
 from simcrm.errors import InputError
-from simcrm.scenario.costcurve import BENCHMARK_POINTS, Complexity, cost_per_user
-from simcrm.scenario.schema import Plan
+from simcrm.scenario.costcurve import (
+    USER_LIMITS,
+    Complexity,
+    benchmark_curve,
+    cost_per_user,
+    outside_benchmark,
+)
+from simcrm.scenario.schema import Plan, Scenario
 
 
 def register(sub: Any) -> None:
@@ -35,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     """Print the cost per user and the total at the benchmark's price level."""
     users = int(plan_value("users", "--users", args.users))
     price_level = float(plan_value("price_level", "--price-level", args.price_level))
-    per_user = float(cost_per_user(users, BENCHMARK_POINTS[args.complexity])) * price_level
+    per_user = float(cost_per_user(users, benchmark_curve(args.complexity))) * price_level
+    warn_outside_benchmark(users, users, args.complexity)
     result = {
         "users": users,
         "complexity": args.complexity.value,
@@ -51,6 +63,28 @@ def run(args: argparse.Namespace) -> int:
             "(benchmark curve; CNY at the source's price level)"
         )
     return 0
+
+
+def warn_outside_benchmark(low: float, high: float, complexity: Complexity) -> None:
+    """One line on stderr if users from ``low`` to ``high`` leave the benchmark's range."""
+    message = outside_benchmark(low, high, complexity)
+    if message is not None:
+        print(f"simcrm: warning: {message}", file=sys.stderr)
+
+
+def warn_scenario_outside_benchmark(scenario: Scenario) -> None:
+    """:func:`warn_outside_benchmark` for a scenario on the benchmark curve: its
+    ``plan.users``, or the range a population distribution of ``plan.users`` draws from
+    (clipped to the limits of ``plan.users``). A scenario's own ``plan.cost_curve`` is
+    its own business: no warning."""
+    if scenario.plan.cost_curve is not None:
+        return
+    low = high = float(scenario.plan.users)
+    drawn = scenario.population.paths().get("plan.users")
+    if drawn is not None:
+        first, last = drawn.support()
+        low, high = max(first, USER_LIMITS[0]), min(last, USER_LIMITS[1])
+    warn_outside_benchmark(low, high, scenario.plan.complexity)
 
 
 def plan_value(field: str, flag: str, text: object) -> int | float:

@@ -20,6 +20,7 @@ from simcrm.cli import (
     init,
     levers,
     portfolio,
+    report,
     run,
     scenarios,
     sensitivity,
@@ -43,6 +44,7 @@ COMMANDS = (
     sensitivity,
     levers,
     portfolio,
+    report,
 )
 """Subcommand modules, each with ``register(subparsers)``, in the order ``--help`` lists them."""
 

@@ -11,10 +11,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from simcrm.cli.args import positive_int, scenario_path, seed
+from simcrm.cli.estimate import warn_scenario_outside_benchmark
 from simcrm.cli.executor_options import add_executor_options
 from simcrm.engine.run import RunRequest, execute, sigterm_interrupts
+from simcrm.engine.store import FIGURES
 from simcrm.report.terminal import print_summary, report_console
 from simcrm.scenario import load_scenario
+from simcrm.stats.run_summary import Summary
 
 
 def register(sub: Any) -> None:
@@ -40,12 +43,16 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    p.add_argument(
+        "--no-figures", action="store_true", help="write no figure (DIR/figures/ by default)"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """``simcrm run SCENARIO``: simulate to Parquet and print the summary."""
     scenario = load_scenario(args.scenario)
+    warn_scenario_outside_benchmark(scenario)  # one line on stderr, if extrapolated
     request = RunRequest(
         scenario=scenario,
         trials=args.trials,
@@ -72,11 +79,38 @@ def run(args: argparse.Namespace) -> int:
     ):
         task = bar.add_task(f"simulating {scenario.name}", total=request.n)
         summary = execute(request, progress=lambda k: bar.advance(task, k))
+    figures = None
+    if not args.no_figures:
+        figures = write_run_figures(summary, request.directory, scenario.name, scenario.currency)
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2))
     elif not args.quiet:
         print_summary(summary, title=scenario.name, currency=scenario.currency)
-        report_console().print(
+        console = report_console()
+        console.print(
             f"[dim]results: {request.directory}/ (Parquet, manifest.json, summary.json)[/dim]"
         )
+        if figures is not None:
+            console.print(
+                f"[dim]figures: {figures}/ (PNG, SVG); one HTML report of it all: "
+                f"simcrm report {request.directory}[/dim]"
+            )
     return 0
+
+
+def write_run_figures(summary: Summary, directory: Path, title: str, currency: str | None) -> Path:
+    """Draw the run's figures into ``directory/figures/`` (PNG, SVG and the JSON of each)."""
+    from simcrm.report.files import Writer, json_writer, png_writer, svg_writer, write_files
+    from simcrm.report.run_figures import DRAW, run_figure_data
+
+    out = directory / FIGURES
+    writers: dict[str, Writer] = {}
+    for stem, data in run_figure_data(summary, title, currency or "").items():
+        fig = DRAW[stem](data)
+        writers |= {
+            f"{stem}.json": json_writer(data),
+            f"{stem}.png": png_writer(fig),
+            f"{stem}.svg": svg_writer(fig),
+        }
+    write_files(out, writers)
+    return out

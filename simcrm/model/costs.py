@@ -85,7 +85,10 @@ def draw_costs(params: Parameters, rng: np.random.Generator, quality: FloatArray
     planning quality's spread effect. An override of ``components.<c>.overrun`` (a
     per-trial value) replaces that factor after planning's narrowing and before the tail:
     the value ``in_components_<c>_overrun`` reports. With probability ``tail_probability`` the labour
-    components take an extra Pareto(``tail_alpha``) multiplier ``U^(−1/alpha) ≥ 1``.
+    components take an extra Pareto multiplier ``x_m U^(−1/alpha) ≥ x_m`` (``x_m`` =
+    ``tail_min``, ``alpha`` = ``tail_alpha``): a black swan's labour cost is at least
+    ``x_m`` times its body's, and above that its survival function falls as
+    ``x^(−alpha)``, the power law of the IT reference class (docs/model.md §2).
     """
     n = len(quality)
     components = params.scenario.components
@@ -127,8 +130,9 @@ def draw_costs(params: Parameters, rng: np.random.Generator, quality: FloatArray
     in_tail = np.flatnonzero(rng.random(n) < params.value("execution.tail_probability"))
     uniform = rng.random(n)
     alpha = np.broadcast_to(params.value("execution.tail_alpha"), n)
+    least = np.broadcast_to(params.value("execution.tail_min"), n)
     tail = np.ones(n)  # the few tail projects only: a power is costly
-    tail[in_tail] = (1.0 - uniform[in_tail]) ** (-1.0 / alpha[in_tail])
+    tail[in_tail] = least[in_tail] * (1.0 - uniform[in_tail]) ** (-1.0 / alpha[in_tail])
     log_x[np.ix_(labour, in_tail)] += np.log(tail[in_tail])
     params.note("execution.tail", tail)
     return CostDraws(np.exp(log_x, out=log_x), shock, tail)

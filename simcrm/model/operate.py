@@ -107,7 +107,7 @@ def operate(
     months = int(left[0]) if n else 0
     count = np.searchsorted(-left, -np.arange(months + 2), side="right")
     s_go_live = go_live[order]
-    s_state = AdoptionState(*(np.array(getattr(state, f)[order]) for f in _STATE_FIELDS))
+    s_state = state.taken(order)
     s_params = params.reordered(order)  # per-trial values follow the sort
     v = monthly_factor(s_params.value("money.discount_rate"))
     if isinstance(v, float):  # one rate for the run
@@ -169,6 +169,7 @@ def operate(
                     s_state.ceiling,
                 )
                 stepper.refresh(outcome.raised)
+                stepper.end_rejection(outcome.raised)  # what raises the ceiling ends rejection
                 # month k's use counts; abandoned projects use nothing from the next on
                 stepper.stop(outcome.abandoned)
                 spending.append((row, *record.add(outcome, k)))
@@ -189,7 +190,7 @@ def operate(
     pv_running = money.running_month[order] * s_discount * annuities
     sorted_out = {
         # float32 rounding may leave a share an ulp outside [0, m]
-        "adoption_12m": np.clip(month_12, 0.0, s_state.ceiling),
+        "adoption_12m": np.clip(month_12, 0.0, stepper.ceiling_bound()),
         "adoption_final": np.where(abandoned, 0.0, np.clip(final, 0.0, s_state.ceiling)),
         "improvements": record.improvements,
         "improvement_cost": record.improvement_cost,
@@ -227,9 +228,6 @@ WINDOW_MONTHS = 12
 def _sort_key(horizon: int) -> type[np.unsignedinteger[Any]]:
     """The smallest unsigned type that holds 0 … horizon."""
     return np.uint8 if horizon <= np.iinfo(np.uint8).max else np.uint16
-
-
-_STATE_FIELDS = ("ceiling", "innovation", "imitation", "discontinuance")
 
 
 def worth_or_zero(worth: FloatArray) -> FloatArray:

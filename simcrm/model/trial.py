@@ -211,6 +211,8 @@ def simulate_block(
         "roi": npv / pv_costs,
         "payback_month": op.payback_month,
         "intangible_score": op.intangible_score,
+        # months of operation to payback (go_live: the month at whose end execution ended)
+        "payback_from_go_live": op.payback_month - go_live,
     }
     columns = {
         name: columns[name].astype(dtype, copy=False) for name, dtype in OUTPUT_COLUMNS.items()

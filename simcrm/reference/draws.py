@@ -3,7 +3,7 @@
 The constructions are deliberately different from the vectorised core's while giving the
 same distributions: the correlated overrun and schedule factors are one multivariate
 normal draw with the one-factor correlation matrix written out, and the fat tail is
-numpy's Lomax + 1 (a Pareto with minimum 1).
+``tail_min`` times numpy's Lomax + 1 (a Pareto with minimum ``tail_min``).
 """
 
 from __future__ import annotations
@@ -116,6 +116,9 @@ class TrialDraws:
         Bass parameters ``m``, ``p``, ``qb``, ``δ``.
     running_month, value_per_user, intangible_points
         Running cost per month, value per active user-month, intangible points.
+    rejection
+        ``ρ``: monthly share of active users who reject the system for good once the
+        onset has passed, if this project's users turn against it; else 0.
     """
 
     planned_months: float
@@ -130,6 +133,7 @@ class TrialDraws:
     running_month: float
     value_per_user: float
     intangible_points: float
+    rejection: float = 0.0
 
 
 def _one(dist: Distribution, rng: np.random.Generator) -> float:
@@ -167,26 +171,36 @@ def draw_trial(
             for g, m, s, z in zip(given, const.mu, const.sigma, scores, strict=True)
         ]
     )
-    tail = 1.0 + rng.pareto(ex.tail_alpha) if rng.random() < ex.tail_probability else 1.0
+    black_swan = rng.random() < ex.tail_probability
+    tail = ex.tail_min * (1.0 + rng.pareto(ex.tail_alpha)) if black_swan else 1.0
     factors = own[:-1] * np.where(const.labour, tail, 1.0)
     schedule = float(own[-1]) * tail**ex.tail_schedule_exponent
 
     innovation = min(_one(ad.innovation, rng) + ad.training_effect * ad.training, 1.0)
     imitation = _one(ad.imitation, rng) * (1.0 + ad.collaboration_effect * ad.collaboration)
+    ceiling, discontinuance = _one(ad.ceiling, rng), _one(ad.discontinuance, rng)
+    running = plan.users * _one(mo.running_cost_per_user_month, rng)
+    running += _one(mo.running_fixed_month, rng)
+    value, points = _one(mo.value_per_active_user_month, rng), _one(mo.intangible_points, rng)
+    rejection = 0.0
+    if ad.rejection_probability > 0:  # whether its users turn against it, then how fast
+        turns = bool(rng.random() < ad.rejection_probability)
+        rate = _one(ad.rejection_rate, rng)
+        rejection = rate if turns else 0.0
     return TrialDraws(
         planned_months=t0,
         quality=q,
         omitted=omitted,
         factors=factors,
         base_months=t0 * schedule,
-        ceiling=_one(ad.ceiling, rng),
+        ceiling=ceiling,
         innovation=innovation,
         imitation=imitation,
-        discontinuance=_one(ad.discontinuance, rng),
-        running_month=plan.users * _one(mo.running_cost_per_user_month, rng)
-        + _one(mo.running_fixed_month, rng),
-        value_per_user=_one(mo.value_per_active_user_month, rng),
-        intangible_points=_one(mo.intangible_points, rng),
+        discontinuance=discontinuance,
+        running_month=running,
+        value_per_user=value,
+        intangible_points=points,
+        rejection=rejection,
     )
 
 

@@ -3,8 +3,10 @@
 Month ``m`` is the interval ``(m − 1, m]`` of the simulation clock. Three things happen
 in it, at fixed points so their order is plain:
 
-- at ``m − ½`` (:meth:`Operation.use`): one Bass step of adoption; while the project
-  runs, the month's benefit (tangible and priced intangible) and running cost accrue;
+- at ``m − ½`` (:meth:`Operation.use`): one Bass step of adoption (in a project whose
+  users reject the system, past the onset, a share ``ρ`` of the active users also leaves
+  for good and lowers the ceiling by as much); while the project runs, the month's
+  benefit (tangible and priced intangible) and running cost accrue;
 - at ``m − ¼`` (:meth:`Operation.reviews`), every ``cycle_months`` after go-live: a
   review measures adoption with noise and decides improvement, rescue or abandonment,
   paying for them in this month;
@@ -93,9 +95,11 @@ class Operation:
         self.env, self.scenario, self.draws, self.rng = env, scenario, draws, rng
         self.go_live, self.budget = go_live, budget
         self.horizon = scenario.simulation.horizon_months
+        self.onset = scenario.adoption.rejection_onset_months
         self.v = (1.0 + scenario.money.discount_rate) ** (-1.0 / 12.0)
         self.active = 0.0
         self.ceiling = draws.ceiling
+        self.rejection = draws.rejection  # 0 once a real improvement or a rescue ends it
         self.running = go_live < self.horizon
         self.books = Books(cum_cash=cash)
         if go_live + 12 <= self.horizon:
@@ -116,9 +120,15 @@ class Operation:
             yield self.env.timeout(0.5)
             operating = self.running  # the month counts if the project ran into it
             if operating:
+                # rejection: from the onset on, a share ρ of the active users leaves for good
+                rho = self.rejection if month - self.go_live > self.onset else 0.0
+                before = self.active
                 self.active = bass_step(
-                    self.active, self.ceiling, d.innovation, d.imitation, d.discontinuance
+                    before, self.ceiling, d.innovation, d.imitation, d.discontinuance + rho
                 )
+                if rho > 0.0:  # they leave the ceiling too: fewer users will ever use it
+                    self.ceiling -= rho * before
+                    self.active = min(self.active, self.ceiling)
                 b.inflow += self.active * (self.scenario.plan.users * d.value_per_user + intangible)
                 b.outflow += d.running_month
                 b.active_months += self.active
@@ -167,6 +177,7 @@ class Operation:
                 if self.rng.random() < _num(policy.rescue_success):
                     b.rescued = True
                     self.ceiling += _num(policy.rescue_uplift) * gap
+                    self.rejection = 0.0
                     return
             b.abandon_month = float(self.go_live + months_live)
             self.running = False
@@ -177,3 +188,4 @@ class Operation:
             b.outflow += self.budget * _num(policy.improvement_cost)
             if self.active < target:  # the shortfall is real: the round helps
                 self.ceiling += _num(policy.improvement_uplift) * gap
+                self.rejection = 0.0  # and ends any rejection

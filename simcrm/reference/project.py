@@ -103,6 +103,7 @@ def run_trial(
         if cut:
             return
         go_live = math.ceil(months)
+        result["go_live"] = go_live
         yield env.timeout(max(0.0, go_live - env.now))
         trial, cash = draws, -result["actual_cost"]
         if go_live < horizon:  # the operation risks strike now
@@ -153,6 +154,8 @@ def run_trial(
         "roi": npv / pv_costs,
         "payback_month": books.payback_month,
         "intangible_score": draws.intangible_points * books.active_months / horizon,
+        # payback counted in months of operation (NaN if never, or never live)
+        "payback_from_go_live": books.payback_month - result.get("go_live", math.nan),
     } | _risk_columns(risks, result["spent"], result["struck"])
 
 

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from simcrm.stats.run_summary import Proportion, Summary
 from simcrm.stats.summary import DISTRIBUTION_COLUMNS, EVENTS
+from simcrm.stats.tails import unstable_mean_note
 
 MONEY_COLUMNS = {"actual_cost", "npv"}
 PERCENT_COLUMNS = {
@@ -78,6 +79,48 @@ def risk_table(summary: Summary, currency: str = "") -> Table:
     return table
 
 
+def contingency_table(summary: Summary, currency: str = "") -> Table | None:
+    """Plan, the cost and duration at 50/80/90/95% confidence, and the contingency each
+    needs over the plan (absolute and in percent of it)."""
+    if not summary.contingency:
+        return None
+    cost = summary.contingency.get("cost")
+    unit = f" {currency}" if currency else ""
+    title = "contingency: what the plan must hold to be enough with each confidence"
+    table = Table(title=title, title_justify="left")
+    table.add_column("confidence")
+    table.add_column(f"cost{unit}", justify="right")
+    table.add_column("contingency", justify="right")
+    table.add_column("% of plan", justify="right")
+    table.add_column("months", justify="right")
+    table.add_column("contingency", justify="right")
+    table.add_column("% of plan", justify="right")
+    schedule = summary.contingency.get("schedule")
+    for k, level in enumerate(cost.levels if cost is not None else ()):
+        months = schedule.levels[k] if schedule is not None else None
+        table.add_row(
+            f"P{100 * level.level:g}",
+            _money(level.value),
+            f"+{_money(level.contingency)}"
+            if level.contingency >= 0
+            else _money(level.contingency),
+            f"{level.percent_of_plan:+.0f}%",
+            "—" if months is None else f"{months.value:.1f}",
+            "—" if months is None else f"{months.contingency:+.1f}",
+            "—" if months is None else f"{months.percent_of_plan:+.0f}%",
+        )
+    if cost is not None:
+        p80 = cost.at(0.8)
+        plan_months = f", {schedule.plan:.1f} months" if schedule is not None else ""
+        table.caption = (
+            f"plan: {_money(cost.plan)}{unit}{plan_months} (means over the trials). "
+            f"With the plan's budget, an 80% chance of not overspending needs "
+            f"{_money(p80.contingency)}{unit} of contingency ({p80.percent_of_plan:.0f}% of plan)."
+        )
+        table.caption_justify = "left"
+    return table
+
+
 def summary_tables(summary: Summary, title: str = "", currency: str = "") -> Group:
     """The summary as rich tables: verdicts, events, distributions, the cross-table, the
     disagreement between criteria and the risk register (if the scenario has one)."""
@@ -89,21 +132,34 @@ def summary_tables(summary: Summary, title: str = "", currency: str = "") -> Gro
     for name, entry in summary.criteria.items():
         verdicts.add_row(name, _pct(entry.p), _interval(entry))
     for key, label in EVENTS.items():
-        entry = summary.events[key]
-        verdicts.add_row(f"[dim]{label}[/dim]", _pct(entry.p), _interval(entry))
+        event = summary.events.get(key)
+        if event is None:  # a summary.json written before the event existed
+            continue
+        verdicts.add_row(f"[dim]{label}[/dim]", _pct(event.p), _interval(event))
 
     spread = Table(title="distributions (mean and percentiles)", title_justify="left")
     spread.add_column("output")
     for label in ("mean", "P10", "P50", "P80", "P90"):
         spread.add_column(label, justify="right")
+    unstable: list[str] = []
     for column in DISTRIBUTION_COLUMNS:
-        d = summary.distributions[column].to_dict()
+        figures = summary.distributions[column]
         label = column + (f" ({currency})" if column in MONEY_COLUMNS and currency else "")
-        if d.get("defined", 1.0) < 0.999:
-            label += f" [dim]({_pct(d['defined'])} defined)[/dim]"
-        spread.add_row(label, *(_value(column, d[k]) for k in ("mean", "p10", "p50", "p80", "p90")))
+        if figures.defined < 0.999:
+            label += f" [dim]({_pct(figures.defined)} defined)[/dim]"
+        cells = [_value(column, getattr(figures, k)) for k in ("mean", "p10", "p50", "p80", "p90")]
+        if figures.mean_unstable:
+            cells[0] += " †"
+            unstable.append(unstable_mean_note(column, figures.tail_exponent))
+        spread.add_row(label, *cells)
+    if unstable:
+        spread.caption = "† " + "; † ".join(unstable) + "."
+        spread.caption_justify = "left"
 
     parts: list[Table] = [verdicts, spread]
+    reserve = contingency_table(summary, currency)
+    if reserve is not None:
+        parts.append(reserve)
     cross = summary.crosstab
     if cross is not None:
         table = Table(

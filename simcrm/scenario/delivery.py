@@ -10,7 +10,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
 
 from simcrm.distributions import Distribution, DistributionOrNumber, Fixed
-from simcrm.scenario.costcurve import BENCHMARK_POINTS, Complexity
+from simcrm.scenario.costcurve import Complexity, benchmark_curve
 from simcrm.scenario.sections import NonNegative, Positive, Probability, Section, unit
 
 
@@ -79,7 +79,7 @@ class Plan(Section):
         default=None,
         description="Own `[users, cost per user]` points of the cost curve, at least two with "
         "different numbers of users and a log-log slope of at least -1; not set: the "
-        "benchmark points of `complexity`.",
+        "benchmark curve of `complexity` (docs/model.md §1).",
         json_schema_extra=unit("users, currency per user"),
     )
     price_level: Positive = Field(
@@ -126,10 +126,11 @@ class Plan(Section):
         return points
 
     def curve_points(self) -> tuple[tuple[float, float], ...]:
-        """The benchmark points in force: the scenario's own, else the table's."""
+        """The cost curve's points in force: the scenario's own, else the benchmark curve
+        of its complexity class (:func:`~simcrm.scenario.costcurve.benchmark_curve`)."""
         if self.cost_curve is not None:
             return tuple(self.cost_curve)
-        return BENCHMARK_POINTS[self.complexity]
+        return benchmark_curve(self.complexity)
 
 
 class Component(Section):
@@ -189,9 +190,17 @@ class Execution(Section):
     )
     tail_alpha: Annotated[float, Field(gt=1.0, le=100.0, allow_inf_nan=False)] = Field(
         default=1.5,
-        description="Pareto shape `alpha` of the tail multiplier `U^(−1/alpha) ≥ 1`: the "
-        "smaller, the heavier the tail.",
+        description="Pareto shape `alpha` of the tail multiplier `x_m·U^(−1/alpha) ≥ x_m`: "
+        "the exponent of its survival function `(x / x_m)^(−alpha)`; the smaller, the "
+        "heavier the tail (below 2 its variance is infinite).",
         json_schema_extra=unit(""),
+    )
+    tail_min: Annotated[float, Field(ge=1.0, le=1000.0, allow_inf_nan=False)] = Field(
+        default=1.0,
+        description="Scale `x_m` of the tail multiplier: a black swan's labour items cost "
+        "at least `x_m` times their overrun factor (1: any multiplier above 1, as before "
+        "0.3.0).",
+        json_schema_extra=unit("factor"),
     )
     tail_schedule_exponent: Probability = Field(
         default=0.5,

@@ -19,7 +19,8 @@ from simcrm.scenario.sections import (
 
 
 class Adoption(Section):
-    """Bass diffusion of use after go-live (docs/model.md §3)."""
+    """Bass diffusion of use after go-live, and its fall where users reject the system
+    (docs/model.md §3)."""
 
     ceiling: DistributionOrNumber = Field(
         default_factory=lambda: Fixed(value=1.0),
@@ -62,9 +63,33 @@ class Adoption(Section):
     )
     discontinuance: DistributionOrNumber = Field(
         default_factory=lambda: Fixed(value=0.0),
-        description="`δ`: share of active users who stop using the system each month (use "
-        "can fall after go-live).",
+        description="`δ`: share of active users who stop using the system each month; they "
+        "stay potential users, whom imitation and innovation can bring back.",
         json_schema_extra=unit("per month"),
+    )
+    rejection_probability: Probability = Field(
+        default=0.0,
+        description="Probability that a project's users turn against the system after "
+        "go-live (disillusionment: Speier & Venkatesh 2002): from month "
+        "`rejection_onset_months + 1` after go-live a share `rejection_rate` of its active "
+        "users rejects it each month for good; 0: never.",
+        json_schema_extra=unit("probability"),
+    )
+    rejection_rate: DistributionOrNumber = Field(
+        default_factory=lambda: Fixed(value=0.0),
+        description="`ρ`: monthly share of a rejecting project's active users who reject the "
+        "system for good and return to their old tools: they stop using it and leave the "
+        "ceiling (`m ← m − ρ·a`), so use falls. A real improvement round or a successful "
+        "rescue ends the rejection. Drawn per project.",
+        json_schema_extra=unit("per month"),
+    )
+    rejection_onset_months: int = Field(
+        default=0,
+        ge=0,
+        le=600,
+        description="Months of use after go-live before rejection begins (the honeymoon "
+        "after training).",
+        json_schema_extra=unit("months"),
     )
 
 

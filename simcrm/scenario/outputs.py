@@ -28,6 +28,7 @@ OUTPUT_COLUMNS: dict[str, type[np.generic]] = {
     "roi": np.float64,
     "payback_month": np.float64,
     "intangible_score": np.float64,
+    "payback_from_go_live": np.float64,
 }
 """Every output column with its dtype, in the order they are written."""
 
@@ -58,8 +59,15 @@ OUTPUT_DESCRIPTIONS: dict[str, str] = {
     "pv_benefits": "present value of the benefits (and of the priced intangible score)",
     "npv": "pv_benefits - pv_costs",
     "roi": "npv / pv_costs",
-    "payback_month": "first month in which cumulative undiscounted cash is >= 0 (NaN if never)",
+    "payback_month": (
+        "first month, counted from project start, in which cumulative undiscounted cash is "
+        ">= 0 (NaN if never)"
+    ),
     "intangible_score": "intangible points earned: intangible_points × the horizon's mean use",
+    "payback_from_go_live": (
+        "the same month counted from go-live: payback_month minus the go-live month "
+        "(1: in the first month of operation; NaN if never)"
+    ),
 }
 """What each output column means (units: money in the scenario's currency, time in months)."""
 

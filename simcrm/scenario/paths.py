@@ -24,6 +24,7 @@ SUPPORT_RULES: tuple[tuple[str, str, float, float], ...] = (
     ("adoption", "innovation", 0.0, 1.0),
     ("adoption", "imitation", 0.0, float("inf")),
     ("adoption", "discontinuance", 0.0, 1.0),
+    ("adoption", "rejection_rate", 0.0, 1.0),
     ("money", "running_cost_per_user_month", 0.0, float("inf")),
     ("money", "running_fixed_month", 0.0, float("inf")),
     ("money", "intangible_points", 0.0, float("inf")),
@@ -55,6 +56,7 @@ DRAWN_DISTRIBUTIONS = (
     "adoption.innovation",
     "adoption.imitation",
     "adoption.discontinuance",
+    "adoption.rejection_rate",
     "money.running_cost_per_user_month",
     "money.running_fixed_month",
     "money.value_per_active_user_month",
@@ -133,6 +135,7 @@ NOT_OVERRIDABLE = frozenset(
         "reviews.cycle_months",
         "reviews.max_rescues",
         "reviews.abandon_min_months",
+        "adoption.rejection_onset_months",
         "scope.effect",
         "execution.max_execution_months",
     }

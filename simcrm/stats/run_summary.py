@@ -7,8 +7,12 @@ JSON written to ``summary.json`` (:meth:`Summary.from_dict` reads it back) and
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from simcrm.stats.contingency import Contingency
+from simcrm.stats.tails import mean_is_unstable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +41,12 @@ class Proportion:
 
 @dataclass(frozen=True)
 class Spread:
-    """Share of trials where an output is defined, its mean and percentiles."""
+    """Share of trials where an output is defined, its mean and percentiles.
+
+    ``tail_exponent`` is the estimated power-law exponent of the heavier of its two tails
+    (:mod:`simcrm.stats.tails`; NaN below 10,000 values or for a bounded tail): below 2
+    the variance is infinite and the sample mean is unstable (:attr:`mean_unstable`).
+    """
 
     defined: float
     mean: float
@@ -45,19 +54,29 @@ class Spread:
     p50: float
     p80: float
     p90: float
+    tail_exponent: float = float("nan")
 
-    def to_dict(self) -> dict[str, float]:
-        """``{"defined", "mean", "p10", "p50", "p80", "p90"}``."""
+    @property
+    def mean_unstable(self) -> bool:
+        """The tail exponent is below 2: the sample mean is not to be trusted."""
+        return mean_is_unstable(self.tail_exponent)
+
+    def to_dict(self) -> dict[str, float | None]:
+        """``{"defined", "mean", "p10", "p50", "p80", "p90", "tail_exponent"}`` (the tail
+        exponent ``None`` where it is not estimated)."""
+        exponent = self.tail_exponent if math.isfinite(self.tail_exponent) else None
         return {
             "defined": self.defined,
             "mean": self.mean,
             **{k: getattr(self, k) for k in QUANTILE_LABELS},
+            "tail_exponent": exponent,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Spread:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**{k: _float(data[k]) for k in ("defined", "mean", *QUANTILE_LABELS)})
+        """Inverse of :meth:`to_dict` (a summary of before 0.3.0 has no tail exponent)."""
+        values = {k: _float(data[k]) for k in ("defined", "mean", *QUANTILE_LABELS)}
+        return cls(**values, tail_exponent=_float(data.get("tail_exponent")))
 
 
 @dataclass(frozen=True)
@@ -153,9 +172,11 @@ class Summary:
     criteria
         Per failure criterion: failures, P(fail) and its 95% Wilson interval.
     events
-        Abandonment, rescue, NPV < 0, payback within 18 months and within the horizon.
+        Abandonment, rescue, NPV < 0, payback within 18 months (of the start), within the
+        horizon and within 18 months of go-live.
     distributions
-        Per continuous output: share defined, mean, P10, P50, P80, P90.
+        Per continuous output: share defined, mean, P10, P50, P80, P90 and the exponent of
+        its heavier tail.
     disagreement
         Per pair of criteria (``"a|b"``): the share of trials where one says fail and the
         other not.
@@ -164,6 +185,12 @@ class Summary:
     risks
         Per risk of the register: how often it occurred, its direct cost and the NPV
         where it occurred and where not (empty without a register).
+    contingency
+        ``cost`` and ``schedule``: the plan and the reserve it needs at 50%, 80%, 90% and
+        95% confidence (:mod:`simcrm.stats.contingency`).
+    profiles
+        ``actual_cost`` and ``npv``: their percentiles at 0%, 0.5%, …, 100% (what the
+        figures draw).
     """
 
     trials: int
@@ -173,6 +200,8 @@ class Summary:
     disagreement: dict[str, Proportion]
     crosstab: CrossTab | None = None
     risks: dict[str, RiskFigures] = field(default_factory=dict)
+    contingency: dict[str, Contingency] = field(default_factory=dict)
+    profiles: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form (what ``summary.json`` holds)."""
@@ -187,6 +216,10 @@ class Summary:
             out["crosstab"] = self.crosstab.to_dict()
         if self.risks:  # no key without a register: such summaries keep their bytes
             out["risks"] = {k: v.to_dict() for k, v in self.risks.items()}
+        if self.contingency:
+            out["contingency"] = {k: v.to_dict() for k, v in self.contingency.items()}
+        if self.profiles:
+            out["profiles"] = {k: list(v) for k, v in self.profiles.items()}
         return out
 
     @classmethod
@@ -205,6 +238,10 @@ class Summary:
             disagreement=proportions("disagreement"),
             crosstab=CrossTab.from_dict(cross) if cross else None,
             risks={k: RiskFigures.from_dict(v) for k, v in data.get("risks", {}).items()},
+            contingency={
+                k: Contingency.from_dict(v) for k, v in data.get("contingency", {}).items()
+            },
+            profiles={k: [_float(x) for x in v] for k, v in data.get("profiles", {}).items()},
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -223,7 +260,13 @@ class Summary:
                 rows.append((section, name, "p", entry.p, *entry.ci95))
         for name, spread in self.distributions.items():
             for statistic, value in spread.to_dict().items():
-                rows.append(("distribution", name, statistic, value, nan, nan))
+                rows.append(("distribution", name, statistic, _float(value), nan, nan))
+        for name, reserve in self.contingency.items():
+            rows.append(("contingency", name, "plan", reserve.plan, nan, nan))
+            for r in reserve.levels:
+                tag = f"P{100 * r.level:g}"
+                rows.append(("contingency", name, tag, r.value, nan, nan))
+                rows.append(("contingency", name, f"{tag} contingency", r.contingency, nan, nan))
         for name, risk in self.risks.items():
             rows.append(("risk", name, "p", risk.occurred.p, *risk.occurred.ci95))
             for statistic in RISK_FIGURES:

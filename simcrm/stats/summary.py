@@ -12,12 +12,15 @@ whatever its chunking, executor or order of completion:
   of ``npv`` and ``npv²`` where it occurred and where not (:class:`_Risk`);
 - percentiles are exact (:func:`numpy.quantile`) for runs of up to :data:`EXACT_LIMIT`
   trials, and beyond come from a :class:`~simcrm.stats.sketch.QuantileSketch` (relative error
-  ≤ 2**-12).
+  ≤ 2**-12);
+- each column's tail exponent comes from its 0.1st, 1st, 50th, 99th and 99.9th
+  percentiles (:func:`~simcrm.stats.tails.exponent_from_quantiles`): below 2 its mean is
+  reported as unstable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -27,9 +30,12 @@ import pandas as pd
 import pyarrow as pa
 
 from simcrm.scenario.outputs import FAIL_PREFIX, RISK_COST_PREFIX, RISK_PREFIX
+from simcrm.stats.contingency import LEVELS as CONTINGENCY_LEVELS
+from simcrm.stats.contingency import MEASURES, Contingency
 from simcrm.stats.intervals import wilson_interval
 from simcrm.stats.run_summary import CrossTab, Proportion, RiskFigures, Spread, Summary
 from simcrm.stats.sketch import MANTISSA_BITS, ExactSum, QuantileSketch
+from simcrm.stats.tails import MIN_BEYOND, TAIL_LEVELS, exponent_from_quantiles
 from simcrm.streams import BLOCK_SIZE
 
 Floats = npt.NDArray[np.float64]
@@ -49,6 +55,9 @@ DISTRIBUTION_COLUMNS = (
 
 QUANTILES = (0.10, 0.50, 0.80, 0.90)
 
+TAIL_QUANTILES = (TAIL_LEVELS[1], TAIL_LEVELS[0], 1 - TAIL_LEVELS[0], 1 - TAIL_LEVELS[1])
+"""Percentiles (0.1, 1, 99, 99.9) behind each column's tail exponent (:mod:`simcrm.stats.tails`)."""
+
 EXACT_LIMIT = 1 << 20
 """Runs of up to 1,048,576 trials get exact percentiles; longer runs, the sketch's.
 
@@ -63,9 +72,25 @@ EVENTS = {
     "npv_negative": "npv < 0",
     "paid_back_18m": "payback_month <= 18",
     "paid_back": "payback within the horizon",
+    "paid_back_18m_from_go_live": "payback_from_go_live <= 18",
 }
 
-SUMMARY_INPUTS = ("abandoned", "rescued", "npv", "payback_month", *DISTRIBUTION_COLUMNS)
+PROFILE_COLUMNS = ("actual_cost", "npv")
+"""Outputs whose whole distribution the summary keeps as :data:`PROFILE_LEVELS` percentiles
+(the figures' S-curves and histograms)."""
+PROFILE_LEVELS = tuple(round(k / 200, 3) for k in range(201))
+
+PAYBACK_INPUTS = ("payback_month", "payback_from_go_live")
+PLAN_COLUMNS = ("planned_cost", "planned_months", "actual_months")
+"""Columns a summary tracks for the contingency tables only (not reported as distributions)."""
+SUMMARY_INPUTS = (
+    "abandoned",
+    "rescued",
+    "npv",
+    *PAYBACK_INPUTS,
+    *DISTRIBUTION_COLUMNS,
+    *PLAN_COLUMNS,
+)
 """Columns a summary reads, besides those named by :data:`SUMMARY_PREFIXES`."""
 
 SUMMARY_PREFIXES = (FAIL_PREFIX, RISK_PREFIX, RISK_COST_PREFIX)
@@ -132,6 +157,23 @@ class _Column:
         else:
             self.kept = None
 
+    def mean(self) -> float:
+        """The mean of the defined values (NaN if none)."""
+        total = ExactSum(list(self.total.partials), self.total.special)
+        if self.pending.size:
+            total.add(_block_sum(self.pending))
+        return total.value / self.defined if self.defined else float("nan")
+
+    def quantiles(self, levels: Sequence[float], exact: Floats | None) -> list[float]:
+        """Percentiles: exact from ``exact`` (the defined values), else the sketch's."""
+        if self.defined == 0:
+            return [float("nan")] * len(levels)
+        if exact is not None:
+            return [float(x) for x in np.quantile(exact, levels)]
+        if self.sketch is not None:
+            return self.sketch.quantiles(levels)
+        raise ValueError("no values kept and no sketch: give the exact values")
+
     def describe(self, trials: int, exact: Floats | None) -> Spread:
         """Share defined, mean and percentiles."""
         total = ExactSum(list(self.total.partials), self.total.special)
@@ -141,13 +183,12 @@ class _Column:
         if self.defined == 0:
             return Spread(defined, *[float("nan")] * (1 + len(QUANTILES)))
         mean = total.value / self.defined
-        if exact is not None:
-            quantiles = [float(x) for x in np.quantile(exact, QUANTILES)]
-        elif self.sketch is not None:
-            quantiles = self.sketch.quantiles(QUANTILES)
-        else:
-            raise ValueError("no values kept and no sketch: give the exact values")
-        return Spread(defined, mean, *quantiles)
+        quantiles = self.quantiles(QUANTILES + TAIL_QUANTILES, exact)
+        body, tails = quantiles[: len(QUANTILES)], quantiles[len(QUANTILES) :]
+        exponent = float("nan")
+        if self.defined * TAIL_LEVELS[1] >= MIN_BEYOND:
+            exponent = exponent_from_quantiles(tails[0], tails[1], body[1], tails[2], tails[3])
+        return Spread(defined, mean, body[0], body[1], body[2], body[3], exponent)
 
 
 def _where(values: Floats, keep: npt.NDArray[np.bool_]) -> Floats:
@@ -256,7 +297,7 @@ class SummaryBuilder:
             c: _Column(
                 sketch=QuantileSketch() if sketch else None, kept=[] if keep_values else None
             )
-            for c in DISTRIBUTION_COLUMNS
+            for c in (*DISTRIBUTION_COLUMNS, *PLAN_COLUMNS)
         }
         self.risks: dict[str, _Risk] = {}
 
@@ -282,6 +323,8 @@ class SummaryBuilder:
         self.event_counts["npv_negative"] += int((col["npv"] < 0).sum())
         self.event_counts["paid_back_18m"] += int((payback <= 18).sum())
         self.event_counts["paid_back"] += int((~np.isnan(payback)).sum())
+        from_go_live = col["payback_from_go_live"]
+        self.event_counts["paid_back_18m_from_go_live"] += int((from_go_live <= 18).sum())
         npv = col["npv"].astype(np.float64, copy=False)
         for name in (n.removeprefix(RISK_PREFIX) for n in col if n.startswith(RISK_PREFIX)):
             occurred = col[RISK_PREFIX + name].astype(np.bool_, copy=False)
@@ -327,15 +370,28 @@ class SummaryBuilder:
         """
         n = self.trials
         exact = n <= EXACT_LIMIT
-        distributions = {}
+        values: dict[str, Floats | None] = {}
         for name, state in self.columns.items():
-            values = None
+            values[name] = None
             if exact and state.kept is not None:
-                values = np.concatenate([np.empty(0), *state.kept])
-            elif exact and exact_values is not None:
-                values = exact_values(name)
-                values = values[~np.isnan(values)]
-            distributions[name] = state.describe(n, values)
+                values[name] = np.concatenate([np.empty(0), *state.kept])
+            elif exact and exact_values is not None and name not in PLAN_COLUMNS[:2]:
+                column = exact_values(name)
+                values[name] = column[~np.isnan(column)]
+        distributions = {
+            name: self.columns[name].describe(n, values[name]) for name in DISTRIBUTION_COLUMNS
+        }
+        profiles = {
+            name: self.columns[name].quantiles(PROFILE_LEVELS, values[name])
+            for name in PROFILE_COLUMNS
+        }
+        contingency = {}
+        for measure, (plan, actual) in MEASURES.items():
+            levels = self.columns[actual].quantiles(CONTINGENCY_LEVELS, values[actual])
+            plan_mean = self.columns[plan].mean()
+            contingency[measure] = Contingency.of(
+                plan_mean, dict(zip(CONTINGENCY_LEVELS, levels, strict=True))
+            )
         pair = self.crosstab or next(iter(self.pair_counts), None)
         cross = None
         if pair is not None and pair in self.pair_counts:
@@ -352,6 +408,8 @@ class SummaryBuilder:
             },
             crosstab=cross,
             risks={name: risk.figures(n) for name, risk in self.risks.items()},
+            contingency=contingency if n else {},
+            profiles=profiles if n else {},
         )
 
 
@@ -362,9 +420,11 @@ def summarize(frame: pd.DataFrame, crosstab: tuple[str, str] | None = None) -> S
     -------
     Summary
         ``trials``; ``criteria`` — per criterion the failure count, probability and 95%
-        Wilson interval; ``events`` — abandonment, rescue, NPV < 0, payback;
+        Wilson interval; ``events`` — abandonment, rescue, NPV < 0, payback (within 18
+        months of the start, within the horizon, within 18 months of go-live);
         ``distributions`` — share defined, mean, P10, P50, P80, P90 of the main outputs
-        (percentiles exact up to :data:`EXACT_LIMIT` trials, else within 2**-12 relative);
+        (percentiles exact up to :data:`EXACT_LIMIT` trials, else within 2**-12 relative)
+        and the exponent of the heavier tail (below 2 the mean is unstable);
         ``disagreement`` — per pair of criteria the share of trials where they disagree;
         ``crosstab`` — the 2×2 counts of two criteria (rows: first, False then True);
         ``risks`` — per risk of the register its probability with its Wilson interval,

@@ -19,6 +19,7 @@ from scipy import stats
 from simcrm.analyses.calibrate import calibrate, statistics
 from simcrm.analyses.targets import load_targets
 from simcrm.cli import main
+from simcrm.errors import InputError
 from simcrm.scenario.editing import set_values
 from simcrm.scenario.load import load_scenario, scenario_from_dict
 from simcrm.scenario.schema import Scenario
@@ -226,3 +227,63 @@ def test_a_parameter_the_population_draws_is_refused(
     assert main([*args, "--out", str(out)]) == 2
     assert "[population]" in capsys.readouterr().err
     assert not out.parent.exists()
+
+
+def test_recovers_a_tail_exponent_from_its_hill_estimate(tmp_path: Path) -> None:
+    # every project a black swan, factors exactly 1: cost_overrun = 0.7 (T − 1), so
+    # cost_overrun + 0.7 = 0.7 T and its Hill exponent above 0.7 x_m is T's (scale-free)
+    path = _targets(
+        tmp_path,
+        """
+        [[targets]]
+        statistic = "tail_exponent"
+        column = "cost_overrun"
+        shift = 0.7
+        x_min = 1.4
+        value = 1.3
+        [parameters]
+        "execution.tail_alpha" = [1.05, 3.0]
+        """,
+    )
+    data = copy.deepcopy(MINIMAL)
+    data["execution"] = {"tail_probability": 1.0, "tail_min": 2.0, "tail_alpha": 2.0}
+    scenario = _scenario(data)
+    spec, events = load_targets(path, scenario)
+    assert spec.targets[0].label() == "tail exponent of cost_overrun + 0.7 above 1.4"
+    fit = calibrate(scenario, spec, events, TRIALS, seed=4, max_evaluations=60)
+    se = 1.3 / np.sqrt(TRIALS)  # the Hill estimate's standard error, alpha / sqrt(k)
+    assert fit.fitted["execution.tail_alpha"] == pytest.approx(1.3, abs=4 * se + 2e-3)
+    assert fit.rows[0]["warning"] is None  # only a mean gets the warning
+
+
+def test_the_cli_prints_the_tail_targets_warns_about_the_mean_and_draws_the_tail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    targets = ROOT / "scenarios" / "targets" / "it_reference_class.toml"
+    args = ["calibrate", str(ROOT / "scenarios" / "baseline.toml"), "--targets", str(targets)]
+    figures = tmp_path / "figures"
+    out = tmp_path / "cal.toml"
+    options = ["--trials", "16384", "--max-evaluations", "3", "--out", str(out)]
+    assert main([*args, *options, "--figures", str(figures)]) == 0
+    text = capsys.readouterr().out
+    for row in ("share far over budget (ratio > 2)", "tail exponent (ratio > 2)", "P99"):
+        assert row in text
+    assert "the sample mean of cost_overrun is unstable" in text
+    assert (figures / "cost_tail.png").stat().st_size > 0
+    svg = (figures / "cost_tail.svg").read_text()
+    assert "10.6% above 2×" in svg
+    assert "power law, exponent 1.3 above 2×" in svg
+
+
+def test_a_tail_exponent_target_needs_a_threshold_and_only_it_takes_a_shift(
+    tmp_path: Path,
+) -> None:
+    for line, message in (
+        ('{ statistic = "tail_exponent", column = "cost_overrun", value = 1.3 }', "x_min"),
+        ('{ statistic = "mean", column = "cost_overrun", value = 0, shift = 1.0 }', "shift"),
+    ):
+        path = _targets(
+            tmp_path, f'targets = [{line}]\n[parameters]\n"execution.rho" = [0.1, 0.9]\n'
+        )
+        with pytest.raises(InputError, match=message):
+            load_targets(path, _scenario(MINIMAL))

@@ -40,6 +40,12 @@ def test_float32_loop_matches_a_float64_loop(name: str, monkeypatch: pytest.Monk
     for column in discrete:
         same = (fast[column] == exact[column]) | (fast[column].isna() & exact[column].isna())
         flipped |= ~same.to_numpy()
+    # a decision that leaves no discrete trace: whether a shortfall was real (use within
+    # ~1e-7 of a review's target), which decides whether the round raises the ceiling (and
+    # ends a rejection) — seen once in 50,000 full-cycle trials
+    for column in LOOP_COLUMNS:
+        close = np.isclose(fast[column], exact[column], rtol=LOOP_REL, atol=0.0, equal_nan=True)
+        flipped |= ~close
     assert flipped.mean() <= KNIFE_EDGE
     fast, exact = fast[~flipped], exact[~flipped]
     for column in exact.columns:

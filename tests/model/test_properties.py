@@ -29,7 +29,7 @@ from simcrm.scenario.schema import Scenario
 from tests.run_helpers import BASELINE
 
 TRIALS = 3_000
-NAN_COLUMNS = {"adoption_12m", "abandon_month", "payback_month"}
+NAN_COLUMNS = {"adoption_12m", "abandon_month", "payback_month", "payback_from_go_live"}
 NON_NEGATIVE = (
     "planned_cost",
     "actual_cost",

@@ -97,6 +97,7 @@ def test_deterministic_project_matches_the_hand_calculation() -> None:
     assert row["roi"] == pytest.approx(npv / (pv_impl + pv_run), abs=LOOP_REL * pv_ben / pv_run)
     assert not math.isnan(payback)
     assert row["payback_month"] == payback
+    assert row["payback_from_go_live"] == payback - go_live
     score = 100.0 * sum(a[1 : HORIZON - go_live + 1]) / HORIZON
     assert row["intangible_score"] == pytest.approx(score, rel=LOOP_REL)
     assert (frame["npv"] == row["npv"]).all(), "every trial is the same project"
@@ -213,16 +214,20 @@ def test_rescue_costs_money_and_sometimes_succeeds() -> None:
     assert np.allclose(extra[~attempted], 0.0), "no alarm, no rescue cost"
     rescued = paid["rescued"].mean()
     assert 0 < rescued < attempted.mean()
-    # of the projects that reached an alarm during operation, about half are saved
+    # of the projects that reached an alarm during operation, about half are saved (one
+    # rescue each: a rescued project abandoned at a later alarm counts once)
     alarms = int(paid["rescued"].sum()) + int(
-        (paid["abandoned"] & (paid["actual_months"] < 36)).sum()
+        (paid["abandoned"] & ~paid["rescued"] & (paid["actual_months"] < 36)).sum()
     )
     assert paid["rescued"].sum() / alarms == pytest.approx(0.5, abs=4 * math.sqrt(0.25 / alarms))
 
 
 def test_paired_interval_is_at_least_twice_narrower_than_independent_runs() -> None:
     """Common random numbers: the difference in failure probability between half-cycle
-    practice and the same practice with improvement, on 100,000 trials a side."""
+    practice and the same practice with improvement, on 100,000 trials a side. Where the
+    difference is large (improvement also ends rejections, docs/model.md §3: 13 points
+    on `expectations`) no pairing reaches 2×: there the paired SE must come within 10% of
+    the smallest any pairing allows, ``sqrt(δ(1 − δ)/n)``."""
     n = 100_000
     a, b = _with("reviews.improvement", False), _with("reviews.improvement", True)
     fa, fb, fb_other = simcrm.simulate(a, n, 1), simcrm.simulate(b, n, 1), simcrm.simulate(b, n, 2)
@@ -231,7 +236,10 @@ def test_paired_interval_is_at_least_twice_narrower_than_independent_runs() -> N
         column = f"fail_{criterion}"
         independent = independent_difference(fa[column], fb_other[column])
         factor = independent.se / paired[f"P(fail {criterion})"].se
-        assert factor >= 2.0, (criterion, factor)
+        delta = abs(fa[column].mean() - fb[column].mean())
+        floor = math.sqrt(delta * (1 - delta) / n)
+        near_floor = paired[f"P(fail {criterion})"].se <= 1.1 * floor
+        assert factor >= 2.0 or near_floor, (criterion, factor)
 
 
 def test_shipped_half_vs_full_comparison_is_paired() -> None:

@@ -248,7 +248,8 @@ def test_deterministic_npv_by_hand() -> None:
         assert row["pv_costs"] == pytest.approx(pv_costs, rel=REL)
         assert row["npv"] == pytest.approx(npv, abs=LOOP_REL * pv_benefits)
         assert row["roi"] == pytest.approx(npv / pv_costs, abs=LOOP_REL * pv_benefits / pv_costs)
-        assert row["payback_month"] == payback
+        assert row["payback_month"] == payback  # counted from project start, month 1 first
+        assert row["payback_from_go_live"] == payback - go_live
         assert row["change_requests"] == 0
         assert not row["abandoned"]
         assert row["fail_financial"] == (npv < 0)
@@ -269,6 +270,7 @@ def test_deterministic_project_cut_at_the_cap_pays_pro_rata() -> None:
         assert row["adoption_12m"] == 0.0
         assert row["adoption_final"] == 0.0
         assert math.isnan(row["payback_month"])
+        assert math.isnan(row["payback_from_go_live"])
 
 
 def test_deterministic_reviews_improve_every_cycle() -> None:

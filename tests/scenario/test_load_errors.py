@@ -177,7 +177,8 @@ def test_an_unknown_key_with_nothing_close_still_lists_the_keys() -> None:
             "adoption.imitaton",
             "unknown key 'imitaton'; did you mean 'imitation'? Allowed here: ceiling, "
             "collaboration, collaboration_effect, discontinuance, imitation, innovation, "
-            "training, training_effect",
+            "rejection_onset_months, rejection_probability, rejection_rate, training, "
+            "training_effect",
         ),
         (
             "components.licences",

@@ -220,5 +220,6 @@ def test_pyproject_lists_every_package() -> None:
         ".".join(init.parent.relative_to(ROOT).parts)
         for init in (ROOT / "simcrm").rglob("__init__.py")
     }
-    assert set(setuptools["packages"]) == on_disk | {"simcrm.examples", "simcrm.examples.targets"}
+    data_only = {"simcrm.examples", "simcrm.examples.targets", "simcrm.report.templates"}
+    assert set(setuptools["packages"]) == on_disk | data_only
     assert setuptools["package-dir"] == {"simcrm.examples": "scenarios"}

@@ -9,8 +9,14 @@ both are run with fixed seeds and every output column is compared:
   test (any difference in shape) and a Mann–Whitney rank-sum test (a shift in location;
   rank-based, so it stays valid on the Pareto-tailed cost columns, whose variance is
   infinite). On discrete columns (``change_requests``, ``improvements``,
-  ``payback_month``, ``abandon_month``) and columns with atoms (0, the cap) the KS test
-  is conservative, which only lowers its false-alarm rate.
+  ``payback_month``, ``payback_from_go_live``, ``abandon_month``) and columns with atoms
+  (0, the cap) the KS test is conservative, which only lowers its false-alarm rate;
+- whether use fell (docs/model.md §3, rejection): the share of live trials (never
+  abandoned, 12 months of use within the horizon) whose ``adoption_final`` ends below
+  their ``adoption_12m``, by a two-proportion z-test. The ``strong_rejection`` case makes
+  the fall common (most projects' users reject the system, fast, from month 3; rescues
+  end it), so the distributions of ``adoption_12m`` and ``adoption_final`` and this
+  share are compared where the mechanism dominates; the shipped scenarios reject mildly.
 
 Sample sizes and power. The vectorised model is cheap, the reference is not: on one
 idle core it runs ~1,450 trials a second on the baseline, ~300 in the runaway scenario
@@ -33,7 +39,8 @@ With ``n = 20,000`` (baseline, half cycle, full cycle, high complexity; ``n_eff 
   critical value of ``sqrt(−ln(α/2) / 2) / sqrt(n_eff) = 2.40 / 135 = 0.018``: the KS
   test alone would catch it only about half the time, hence the rank test.
 
-With ``n = 10,000`` (runaway and population; ``n_eff = 9,100``) the detectable shifts
+With ``n = 10,000`` (runaway, population, uncertain inputs, risk register, strong
+rejection; ``n_eff = 9,100``) the detectable shifts
 are larger: near 0.5 a 2-point shift is 3.8 SE (power ≈ 0.33) and a 3-point shift 5.7
 SE (power ≈ 0.93); near 0.1 or 0.9 (most runaway proportions: 95% of its projects are
 cut at the cap) a 2-point shift is 6.4 SE (power ≈ 0.98); a 0.05 SD shift is 4.7 SE of
@@ -77,7 +84,7 @@ SEED_VECTORISED = 20_261_122
 SEED_REFERENCE = 4_242_424
 
 BOOLEAN = ("abandoned", "rescued")
-MAY_BE_NAN = ("adoption_12m", "abandon_month", "payback_month")
+MAY_BE_NAN = ("adoption_12m", "abandon_month", "payback_month", "payback_from_go_live")
 
 
 def _baseline_dict() -> dict[str, Any]:
@@ -198,6 +205,19 @@ def _risk_register() -> Scenario:
     return scenario_from_dict(data)
 
 
+def _strong_rejection() -> Scenario:
+    """Baseline where most projects' users turn against the system, fast and early: use
+    falls in ~60% of projects from the third month after go-live; rescue is on (a rescue
+    ends the rejection; the full cycle's improvement rounds end it too)."""
+    data = copy.deepcopy(_baseline_dict())
+    data["name"] = "strong_rejection"
+    data["adoption"]["rejection_probability"] = 0.6
+    data["adoption"]["rejection_rate"] = {"kind": "uniform", "low": 0.03, "high": 0.12}
+    data["adoption"]["rejection_onset_months"] = 2
+    data["reviews"]["rescue"] = True
+    return scenario_from_dict(data)
+
+
 CASES: dict[str, tuple[Callable[[], Scenario], int]] = {
     "baseline": (lambda: load_scenario(SCENARIO_DIR / "baseline.toml"), N_REFERENCE),
     "half_cycle": (
@@ -227,6 +247,7 @@ CASES: dict[str, tuple[Callable[[], Scenario], int]] = {
     "population": (_with_population, N_REFERENCE_SMALL),
     "uncertain_inputs": (_uncertain_inputs, N_REFERENCE_SMALL),
     "risk_register": (_risk_register, N_REFERENCE_SMALL),
+    "strong_rejection": (_strong_rejection, N_REFERENCE_SMALL),
 }
 
 
@@ -241,9 +262,19 @@ def two_proportion_p(x: np.ndarray, y: np.ndarray) -> float:
     return float(2 * stats.norm.sf(abs(p1 - p2) / se))
 
 
+def fell(frame: pd.DataFrame) -> np.ndarray:
+    """Of the live trials (never abandoned, 12 months of use within the horizon): whether
+    use ended below its 12-month level (by more than the float32 loop's rounding)."""
+    live = ~frame["abandoned"].to_numpy() & frame["adoption_12m"].notna().to_numpy()
+    final, at_12 = frame["adoption_final"].to_numpy()[live], frame["adoption_12m"].to_numpy()[live]
+    return np.asarray(final < at_12 - 1e-5)
+
+
 def compare(vec: pd.DataFrame, ref: pd.DataFrame) -> list[tuple[str, str, float, str]]:
     """Every test of one scenario: ``(column, test, p-value, what was compared)``."""
-    results: list[tuple[str, str, float, str]] = []
+    x, y = fell(vec), fell(ref)
+    share = f"{x.mean():.4f} vs {y.mean():.4f} of live trials"
+    results = [("use fell after 12 months", "proportion", two_proportion_p(x, y), share)]
     for name in vec.columns:
         if name == "trial":
             continue
@@ -305,6 +336,7 @@ def test_runaway_scenario_is_supercritical_and_mostly_cut_at_the_cap() -> None:
         assert (cut["pv_benefits"] == 0).all()
         assert (cut["adoption_final"] == 0).all()
         assert cut["payback_month"].isna().all()
+        assert cut["payback_from_go_live"].isna().all()
 
 
 def test_reference_results_do_not_depend_on_the_number_of_workers() -> None:

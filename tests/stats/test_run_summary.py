@@ -40,4 +40,5 @@ def test_frame_holds_every_figure_with_its_interval(frame: pd.DataFrame) -> None
     assert median["value"] == float(np.quantile(frame["npv"], 0.5))
     assert math.isnan(median["low"])
     rows = len(summary.criteria) + len(summary.events) + len(summary.disagreement)
-    assert len(table) == rows + 6 * len(summary.distributions)
+    reserves = sum(1 + 2 * len(c.levels) for c in summary.contingency.values())
+    assert len(table) == rows + 7 * len(summary.distributions) + reserves  # mean, 4 P, tail
