@@ -8,8 +8,8 @@ but the random numbers are not shared with it (one generator for the whole run).
 
 It is what a straightforward implementation looks like, written with the usual care
 (parameters resolved once per run, not per trial), so that ``make bench`` can report how
-much the vectorised core buys. ``tests/test_bench_tools.py`` checks that it agrees with
-:func:`simcrm.simulate` on deterministic scenarios.
+much the vectorised core buys. ``tests/bench/test_bench_tools.py`` checks that it agrees
+with :func:`simcrm.simulate` on deterministic scenarios, and in distribution.
 """
 
 from __future__ import annotations
@@ -117,6 +117,7 @@ class Setup:
     rho: float
     rho_own: float
     tail_probability: float
+    tail_min: float
     tail_exponent: float
     tail_schedule_exponent: float
     schedule_mu: float
@@ -135,6 +136,9 @@ class Setup:
     imitation: Sampler
     collaboration: float
     discontinuance: Sampler
+    rejection_probability: float
+    rejection_rate: Sampler
+    rejection_onset: int
     running_per_user: Sampler
     running_fixed: Sampler
     value_per_user: Sampler
@@ -197,6 +201,7 @@ class Setup:
             rho=rho,
             rho_own=math.sqrt(1.0 - rho * rho),
             tail_probability=value("execution.tail_probability"),
+            tail_min=value("execution.tail_min"),
             tail_exponent=-1.0 / value("execution.tail_alpha"),
             tail_schedule_exponent=value("execution.tail_schedule_exponent"),
             schedule_mu=math.log(s50),
@@ -218,6 +223,9 @@ class Setup:
             collaboration=1.0
             + value("adoption.collaboration_effect") * value("adoption.collaboration"),
             discontinuance=sampler("adoption.discontinuance"),
+            rejection_probability=value("adoption.rejection_probability"),
+            rejection_rate=sampler("adoption.rejection_rate"),
+            rejection_onset=scenario.adoption.rejection_onset_months,
             running_per_user=sampler("money.running_cost_per_user_month"),
             running_fixed=sampler("money.running_fixed_month"),
             value_per_user=sampler("money.value_per_active_user_month"),
@@ -252,7 +260,7 @@ def run_trial(s: Setup, rng: np.random.Generator) -> dict[str, Any]:
     omitted = [rng.random() < p * (1.0 - q) for p in s.p_omit]
     planned_cost = budget * sum(sh for sh, om in zip(s.shares, omitted, strict=True) if not om)
 
-    # costs: one-factor Gaussian copula, Pareto tail on labour
+    # costs: one-factor Gaussian copula, Pareto tail (minimum tail_min) on labour
     shock = rng.standard_normal()
     spread = 1.0 - s.spread_effect * q
     log_x = [
@@ -260,7 +268,7 @@ def run_trial(s: Setup, rng: np.random.Generator) -> dict[str, Any]:
         for mu, sigma in zip(s.log_mu, s.log_sigma, strict=True)
     ]
     in_tail = rng.random() < s.tail_probability
-    pareto = (1.0 - rng.random()) ** s.tail_exponent
+    pareto = s.tail_min * (1.0 - rng.random()) ** s.tail_exponent
     tail = pareto if in_tail else 1.0
     factors = [
         math.exp(x + math.log(tail)) if lab else math.exp(x)
@@ -317,6 +325,11 @@ def run_trial(s: Setup, rng: np.random.Generator) -> dict[str, Any]:
     running = s.users * s.running_per_user(rng) + s.running_fixed(rng)
     value = s.value_per_user(rng)
     points = s.intangible_points(rng)
+    rho = 0.0  # rejection: whether the project's users turn against it, then how fast
+    if s.rejection_probability > 0.0:
+        turns = rng.random() < s.rejection_probability
+        rate_drawn = s.rejection_rate(rng)
+        rho = rate_drawn if turns else 0.0
 
     # operate: month by month from go-live to the horizon or abandonment
     sigma = s.noise_sd * (1.0 - q) + s.noise_floor
@@ -336,7 +349,15 @@ def run_trial(s: Setup, rng: np.random.Generator) -> dict[str, Any]:
     abandon_after = -1
     payback = NAN
     for k in range(1, stop + 1):
-        a = min(a * retention + (p + imitation_per_m * a) * (m - a), m)
+        if rho > 0.0 and k > s.rejection_onset:
+            # a share ρ of the active users rejects it for good: they leave the ceiling too
+            before = a
+            a = a * (retention - rho) + (p + imitation_per_m * a) * (m - a)
+            m -= rho * before
+            a = min(max(a, 0.0), m)
+            imitation_per_m = qb / m if m > 0 else 0.0
+        else:
+            a = min(a * retention + (p + imitation_per_m * a) * (m - a), m)
         if k == 12:
             month_12 = a
         if s.evaluation and k % s.cycle_months == 0:
@@ -353,6 +374,8 @@ def run_trial(s: Setup, rng: np.random.Generator) -> dict[str, Any]:
                 m += s.improvement_uplift * gap
             if rescued_now:
                 m += s.rescue_uplift * gap
+            if rescued_now or (improved and a < target):
+                rho = 0.0  # what raises the ceiling ends the rejection from the next month
             imitation_per_m = qb / m if m > 0 else 0.0
             cost = improvement_price if improved else 0.0
             improvements += improved
@@ -409,6 +432,8 @@ def run_trial(s: Setup, rng: np.random.Generator) -> dict[str, Any]:
         "roi": _ratio(npv, pv_costs),
         "payback_month": payback,
         "intangible_score": points * used / horizon,
+        # months of operation to payback (NaN if never, or never live)
+        "payback_from_go_live": payback - go_live,
     }
 
 

@@ -6,47 +6,35 @@ Exit codes: 0 success, 2 bad usage or input (one line on stderr), 1 internal err
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 from typing import NoReturn
 
-from simcrm.cli import (
-    calibrate,
-    compare,
-    definitions,
-    estimate,
-    failure_rate,
-    fit,
-    init,
-    levers,
-    portfolio,
-    report,
-    run,
-    scenarios,
-    sensitivity,
-    summary,
-    validate,
-)
 from simcrm.errors import InputError
 
 COMMANDS = (
-    scenarios,
-    init,
-    validate,
-    run,
-    summary,
-    estimate,
-    compare,
-    failure_rate,
-    definitions,
-    calibrate,
-    fit,
-    sensitivity,
-    levers,
-    portfolio,
-    report,
+    "scenarios",
+    "init",
+    "validate",
+    "run",
+    "summary",
+    "estimate",
+    "compare",
+    "failure-rate",
+    "definitions",
+    "calibrate",
+    "fit",
+    "sensitivity",
+    "levers",
+    "portfolio",
+    "report",
 )
-"""Subcommand modules, each with ``register(subparsers)``, in the order ``--help`` lists them."""
+"""Every subcommand, in the order ``--help`` lists them. Each lives in ``simcrm.cli.<name>``
+(dashes as underscores) with ``register(subparsers)`` and ``run``. Only the module of the
+command given is imported (``simcrm --help`` imports them all, for their help), so a
+command starts without loading what the others need."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -59,22 +47,39 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand."""
+def command_module(name: str) -> ModuleType:
+    """The module of subcommand ``name``."""
+    return importlib.import_module(f"simcrm.cli.{name.replace('-', '_')}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: every subcommand, or only ``only`` with its arguments (the
+    others by name)."""
     parser = OneLineParser(
         prog="simcrm", description="Monte Carlo risk simulation of CRM projects."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in COMMANDS:
-        module.register(sub)
+    for name in COMMANDS:
+        if only is None or name == only:
+            command_module(name).register(sub)
+        else:
+            sub.add_parser(name)
     return parser
+
+
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named by ``argv`` (its first word that is not an option)."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``simcrm`` command."""
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    chosen = _chosen(words)
+    parser = build_parser(chosen) if chosen is not None else build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as done:  # --help (0) or a usage error (2), already printed
         return done.code if isinstance(done.code, int) else 2
     try:

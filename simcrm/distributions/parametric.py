@@ -91,6 +91,10 @@ class Uniform(ByPercentiles):
         low, high = self._solved
         return rng.uniform(low, high, size)
 
+    def support(self) -> tuple[float, float]:
+        low, high = self._solved
+        return (float(low), float(high))
+
 
 class _ThreePoint(ByPercentiles):
     """Fields ``low <= mode <= high`` with ``low < high``, or exactly three percentiles."""
@@ -150,6 +154,10 @@ class Triangular(_ThreePoint):
         low, mode, high = self._solved
         return rng.triangular(low, mode, high, size)
 
+    def support(self) -> tuple[float, float]:
+        low, _, high = self._solved
+        return (float(low), float(high))
+
 
 class Beta(ByPercentiles):
     """Beta(``a``, ``b``) scaled to ``[low, high]``, or from exactly two percentiles.
@@ -184,6 +192,9 @@ class Beta(ByPercentiles):
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         a, b = self._solved
         return stats.beta, (a, b, self.low, self.high - self.low)
+
+    def support(self) -> tuple[float, float]:
+        return (float(self.low), float(self.high))
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         a, b = self._solved
@@ -228,6 +239,10 @@ class Pert(_ThreePoint):
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         return self.as_beta()._scipy()
 
+    def support(self) -> tuple[float, float]:
+        low, _, high = self._solved
+        return (float(low), float(high))
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return self.as_beta().sample(rng, size)
 
@@ -260,6 +275,9 @@ class Normal(ByPercentiles):
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         return stats.norm, self._solved
+
+    def support(self) -> tuple[float, float]:
+        return (-math.inf, math.inf)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         loc, sd = self._solved
@@ -304,6 +322,9 @@ class TruncNormal(ByPercentiles):
         loc, sd = self._solved
         a, b = (self.low - loc) / sd, (self.high - loc) / sd
         return stats.truncnorm, (a, b, loc, sd)
+
+    def support(self) -> tuple[float, float]:
+        return (float(self.low), float(self.high))
 
     def ppf(self, u: npt.ArrayLike) -> np.ndarray:
         a, b = self._scipy()[1][:2]
@@ -358,6 +379,9 @@ class LogNormal(ByPercentiles):
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         return stats.lognorm, (self.log_sigma(), 0.0, math.exp(self.log_mu()))
 
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.lognormal(self.log_mu(), self.log_sigma(), size)
 
@@ -391,6 +415,9 @@ class Gamma(ByPercentiles):
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         shape, scale = self._solved
         return stats.gamma, (shape, 0.0, scale)
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         shape, scale = self._solved

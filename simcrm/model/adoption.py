@@ -1,4 +1,5 @@
-"""Operate: Bass diffusion of use after go-live (docs/model.md §3, *contract*)."""
+"""Operate: Bass diffusion of use after go-live, and its fall where users reject the system
+(docs/model.md §3, *contract*)."""
 
 from __future__ import annotations
 
@@ -156,6 +157,8 @@ class Rejection:
             self._gone[trials] = True
             keep = ~self._gone[self.at]
             self._gone[trials] = False
+            if keep.all():
+                return
             self.at = self.at[keep]
             for name in ("rho", "p", "qb", "m", "fused", "a"):
                 setattr(self, name, getattr(self, name)[keep])

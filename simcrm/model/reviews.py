@@ -32,7 +32,8 @@ class ReviewOutcome:
     abandoned
         were abandoned;
     raised
-        had their ceiling raised (real improvements and rescues).
+        had their ceiling raised (real improvements and rescues), which also ends their
+        users' rejection of the system (docs/model.md §3).
     """
 
     improved: Indices

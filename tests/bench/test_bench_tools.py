@@ -51,6 +51,13 @@ DETERMINISTIC: dict[str, Any] = {
 
 NOISELESS = {"reviews.evaluation": True, "reviews.noise_sd": 0.0, "reviews.noise_floor": 0.0}
 
+# every project's users reject the system from month 4 after go-live (docs/model.md §3)
+REJECTED = {
+    "adoption.rejection_probability": 1.0,
+    "adoption.rejection_rate": 0.05,
+    "adoption.rejection_onset_months": 3,
+}
+
 VARIANTS: dict[str, dict[str, Any]] = {
     "plain": {},
     "abandoned in operation": {
@@ -74,6 +81,24 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "cut at the execution cap": {"execution.max_execution_months": 8.0},
     "never live": {"plan.planned_months": 40.0},
+    "rejected": REJECTED,
+    "rejection ended by improvement": {
+        **REJECTED,
+        **NOISELESS,
+        "reviews.improvement": True,
+        "reviews.targets": [0.9],
+        "reviews.cycle_months": 6,
+    },
+    "rejection ended by rescue": {
+        **REJECTED,
+        **NOISELESS,
+        "adoption.rejection_rate": 0.2,
+        "reviews.rescue": True,
+        "reviews.rescue_success": 1.0,
+        "reviews.abandon_threshold": 0.5,
+        "reviews.max_rescues": 3,
+        "reviews.cycle_months": 6,
+    },
 }
 
 
@@ -122,6 +147,14 @@ def test_loop_model_variants_exercise_what_they_name() -> None:
     assert rows["rescued once"]["abandoned"]
     assert rows["cut at the execution cap"]["actual_months"] == 8.0
     assert np.isnan(rows["never live"]["adoption_12m"])
+    fell = rows["rejected"]
+    assert fell["adoption_final"] < fell["adoption_12m"]
+    for ended in ("rejection ended by improvement", "rejection ended by rescue"):
+        # ended, the rejection no longer pulls use down: it rises above the 12-month level
+        assert rows[ended]["adoption_final"] > rows[ended]["adoption_12m"] > 0, ended
+    assert rows["rejection ended by improvement"]["improvements"] > 0
+    assert rows["rejection ended by rescue"]["rescued"]
+    assert not rows["rejection ended by rescue"]["abandoned"]
 
 
 def test_loop_model_agrees_with_the_core_in_distribution() -> None:
@@ -136,6 +169,14 @@ def test_loop_model_agrees_with_the_core_in_distribution() -> None:
     for name in ("cost_overrun", "npv"):  # heavy tails: compare the share above the median
         above = (loop[name] > core[name].median()).mean()
         assert abs(above - 0.5) < 5 * np.sqrt(0.25 / len(loop)), name
+    # and above the core's 90th percentile, where the black swans are (their minimum
+    # multiplier tail_min moves it); 5 standard errors of the share: binomial for the loop's
+    # trials, plus the core percentile's own error, ~sqrt(q (1 - q) / n) in probability
+    q = 0.9
+    for name in ("cost_overrun", "npv"):
+        above = (loop[name] > core[name].quantile(q)).mean()
+        se = np.sqrt(q * (1 - q) * (1 / len(loop) + 1 / len(core)))
+        assert abs(above - (1 - q)) < 5 * se, name
 
 
 def test_recorder_replays_the_same_draws_with_the_same_values() -> None:

@@ -3,7 +3,8 @@
 Runs every scenario in ``scenarios/`` through the command line (``python -m simcrm run``,
 40,000 trials in chunks of one block: two whole blocks and a partial one) and
 digests each Parquet chunk and ``summary.json``; also the JSON of ``failure-rate``,
-``calibrate``, ``definitions`` and ``compare`` with their timing and path fields removed. The
+``calibrate``, ``definitions`` and ``compare`` with their timing and path fields removed, and
+the portfolio example's ``trials.parquet`` (2,000 portfolio trials). The
 digests hold for one set of versions on one CPU family (numpy, pyarrow and Python are
 recorded beside them).
 
@@ -149,6 +150,22 @@ def digests() -> dict[str, str]:
                 "--json",
                 cwd=work,
             )
+        )
+        simcrm(
+            "portfolio",
+            str(scen / "portfolio_example.toml"),
+            "--trials",
+            "2000",
+            "--selection-trials",
+            "200",
+            "--no-frontier",
+            "--out",
+            str(work / "pf"),
+            "--quiet",
+            cwd=work,
+        )
+        found["portfolio/example/trials.parquet"] = sha(
+            (work / "pf" / "trials.parquet").read_bytes()
         )
     return found
 
