@@ -47,7 +47,7 @@ from simcrm.scenario.editing import with_values
 from simcrm.scenario.load import load_scenario, read_text, validation_error
 from simcrm.scenario.schema import Scenario
 from simcrm.scenario.sections import Positive, Section
-from simcrm.scenario.shipped import resolve_scenario
+from simcrm.scenario.shipped import shipped_scenario
 
 MAX_CANDIDATES = 64
 MAX_COUNT = 100
@@ -288,11 +288,12 @@ def load_portfolio(path: str | Path) -> Portfolio:
 
 
 def _candidate_scenario(candidate: Candidate, index: int, base: Path, source: str) -> Scenario:
-    """A candidate's scenario: a path relative to the portfolio file, else a shipped name."""
+    """A candidate's scenario: a file beside the portfolio file, else a shipped name (never
+    a file of the current directory: the portfolio means the same wherever it is run)."""
     field = f"{source}: candidates[{index}]"
     near = base / candidate.scenario
     try:
-        path = near if near.is_file() else resolve_scenario(candidate.scenario, "scenario")
+        path = near if near.is_file() else shipped_scenario(candidate.scenario, "scenario")
     except ScenarioError as err:
         raise ScenarioError(f"{field}.scenario", err.value, err.allowed) from None
     except OSError:  # a name too long for the file system, …

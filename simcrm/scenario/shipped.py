@@ -99,6 +99,14 @@ def resolve_scenario(text: str, argument: str = "SCENARIO") -> Path:
     return _resolve(text, argument, shipped_scenarios(), "scenario", "simcrm scenarios")
 
 
+def shipped_scenario(text: str, argument: str) -> Path:
+    """The shipped scenario named ``text`` (never a file of the current directory: what a
+    portfolio file names is looked up beside it, then among the shipped ones)."""
+    return _resolve(
+        text, argument, shipped_scenarios(), "scenario", "simcrm scenarios", here=False
+    )
+
+
 def resolve_portfolio(text: str, argument: str = "PORTFOLIO") -> Path:
     """The portfolio file a command-line argument names (a path, or a shipped name such
     as ``portfolio_example``); see :func:`resolve_scenario`."""
@@ -111,8 +119,10 @@ def resolve_targets(text: str, argument: str = "--targets") -> Path:
     return _resolve(text, argument, shipped_targets(), "targets file", "simcrm scenarios")
 
 
-def _resolve(text: str, argument: str, known: list[Shipped], kind: str, lister: str) -> Path:
-    if text and Path(text).exists():
+def _resolve(
+    text: str, argument: str, known: list[Shipped], kind: str, lister: str, *, here: bool = True
+) -> Path:
+    if here and text and Path(text).is_file():
         return Path(text)
     name = text.removesuffix(".toml")
     by_name = {item.name: item.path for item in known}

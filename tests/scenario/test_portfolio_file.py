@@ -181,3 +181,16 @@ def test_cli_missing_file_and_unknown_name_exit_2(capsys: pytest.CaptureFixture[
     assert "no such file" in capsys.readouterr().err
     assert main(["portfolio", "portfolio_exampel"]) == 2
     assert "did you mean 'portfolio_example'" in capsys.readouterr().err
+
+
+def test_names_resolve_beside_the_file_never_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "work"
+    (work / "baseline").mkdir(parents=True)  # e.g. a results directory called baseline
+    (work / "baseline.toml").write_text("not a scenario")
+    monkeypatch.chdir(work)
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    path = write_portfolio(folder, [{"name": "a", "scenario": "baseline"}])
+    assert load_portfolio(path).scenario("a").name == "baseline"
