@@ -102,9 +102,7 @@ def resolve_scenario(text: str, argument: str = "SCENARIO") -> Path:
 def shipped_scenario(text: str, argument: str) -> Path:
     """The shipped scenario named ``text`` (never a file of the current directory: what a
     portfolio file names is looked up beside it, then among the shipped ones)."""
-    return _resolve(
-        text, argument, shipped_scenarios(), "scenario", "simcrm scenarios", here=False
-    )
+    return _resolve(text, argument, shipped_scenarios(), "scenario", "simcrm scenarios", here=False)
 
 
 def resolve_portfolio(text: str, argument: str = "PORTFOLIO") -> Path:
