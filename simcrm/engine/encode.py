@@ -14,6 +14,8 @@ import pyarrow as pa
 
 from simcrm.engine.blocks import Chunk, Columns, Job
 from simcrm.engine.store import encode_chunk
+from simcrm.model.trial import ADOPTION_BY_MONTH
+from simcrm.stats.adoption_fan import encode_counts
 from simcrm.stats.summary import SummaryBuilder
 
 
@@ -37,8 +39,15 @@ class EncodeChunk:
     sketch: bool
 
     def __call__(self, job: Job, chunk: Chunk, columns: Columns) -> EncodedChunk:
-        """Encode and summarise one chunk's columns."""
+        """Encode and summarise one chunk's columns (and its monthly adoption counts,
+        kept in the file's metadata so a resumed run or a recomputed summary has them)."""
+        columns = dict(columns)
+        counts = columns.pop(ADOPTION_BY_MONTH, None)
         table = pa.table(columns)
         summary = SummaryBuilder(keep_values=False, sketch=self.sketch)
         summary.add(table)
-        return EncodedChunk(table.num_rows, encode_chunk(table, self.provenance), summary)
+        provenance = self.provenance
+        if counts is not None:
+            summary.add_adoption_counts(np.asarray(counts, dtype=np.int64))
+            provenance = provenance | {ADOPTION_BY_MONTH: encode_counts(counts)}
+        return EncodedChunk(table.num_rows, encode_chunk(table, provenance), summary)

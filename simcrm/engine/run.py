@@ -48,8 +48,10 @@ from simcrm.engine.store import (
     write_json,
 )
 from simcrm.errors import ResultsError
+from simcrm.model.trial import ADOPTION_BY_MONTH
 from simcrm.scenario.load import scenario_digest
 from simcrm.scenario.schema import Scenario
+from simcrm.stats.adoption_fan import decode_counts
 from simcrm.stats.run_summary import Summary
 from simcrm.stats.summary import SUMMARY_INPUTS, SUMMARY_PREFIXES, SummaryBuilder
 from simcrm.streams import BLOCK_SIZE
@@ -238,7 +240,7 @@ def _execute(
     todo = [c for c in chunks if c.name not in done]
     if progress is not None:
         progress(request.n - sum(c.trials(request.n) for c in todo))
-    job = Job(request.scenario, request.root_seed, request.n, inputs=request.inputs)
+    job = Job(request.scenario, request.root_seed, request.n, inputs=request.inputs, monthly=True)
     written = spent = 0.0
     try:
         results = map_chunks(job, EncodeChunk(provenance, sketch), pool, todo)
@@ -367,11 +369,19 @@ def summarize_files(
             columns = [c for c in names if c.startswith(SUMMARY_PREFIXES) or c in SUMMARY_INPUTS]
             for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
                 builder.add(batch)
+            meta = reader.schema_arrow.metadata or {}
+            counts = meta.get(f"simcrm.{ADOPTION_BY_MONTH}".encode())
+            if counts is not None:
+                builder.add_adoption_counts(
+                    decode_counts(counts.decode()), reader.metadata.num_rows
+                )
         except (OSError, pa.ArrowException) as err:
             reason = str(err)[:120]
             raise ResultsError(
                 str(path), path.name, f"damaged: not a readable chunk ({reason})"
             ) from None
+        except ValueError as err:
+            raise ResultsError(str(path), path.name, f"damaged metadata: {err}") from None
     return builder
 
 

@@ -70,6 +70,7 @@ def operate(
     budget: FloatArray,
     state: AdoptionState,
     money: MoneyDraws,
+    by_month: npt.NDArray[np.int64] | None = None,
 ) -> Operation:
     """Simulate every trial from its go-live month to the horizon.
 
@@ -87,6 +88,11 @@ def operate(
         Planning quality, which sets the evaluation noise.
     budget
         ``B``: improvement and rescue costs are fractions of it.
+    by_month
+        If given (months × :data:`ADOPTION_BINS`), each month ``k`` after go-live adds to
+        row ``k − 1`` the count of operating trials whose active share rounds to each
+        bin (``share × (ADOPTION_BINS − 1)``, to the nearest): integer counts, which
+        chunks and workers merge exactly.
     """
     scenario = params.scenario
     horizon = scenario.simulation.horizon_months
@@ -148,6 +154,10 @@ def operate(
             active[m:first] = 0.0  # trials past their horizon use nothing
             if k == 12:
                 month_12[:m] = active[:m]
+            if by_month is not None and m:
+                bins = np.rint(active[:m] * (ADOPTION_BINS - 1)).astype(np.int64)
+                np.clip(bins, 0, ADOPTION_BINS - 1, out=bins)
+                by_month[k - 1] += np.bincount(bins, minlength=ADOPTION_BINS)
             last = int(count[k + 1])
             final[last:m] = active[last:m]
             previous = active
@@ -220,6 +230,9 @@ them (use, discounted use, the payback gap) are kept in float64: outputs agree w
 float64 loop to about 1e-6 relative (``tests/test_precision.py``), three orders of
 magnitude below the Monte Carlo error of a million trials.
 """
+
+ADOPTION_BINS = 201
+"""Bins of the active share in the monthly counts (0, 0.5%, …, 100%)."""
 
 WINDOW_MONTHS = 12
 """Months of adoption kept (a row each) before the ledger books them at once."""

@@ -13,7 +13,7 @@ from simcrm.model.correlate import correlated_draws
 from simcrm.model.costs import draw_costs
 from simcrm.model.inputs import draw_number_inputs, uses_number_inputs
 from simcrm.model.money import monthly_factor, spread_present_value
-from simcrm.model.operate import draw_money, operate
+from simcrm.model.operate import ADOPTION_BINS, draw_money, operate
 from simcrm.model.parameters import Parameters
 from simcrm.model.plan import draw_plan
 from simcrm.model.risks import draw_risks
@@ -31,6 +31,8 @@ from simcrm.scenario.schema import Scenario
 from simcrm.streams import BLOCK_SIZE, Stage, block_generator
 
 Columns = dict[str, npt.NDArray[np.generic]]
+ADOPTION_BY_MONTH = "adoption_by_month"
+"""Key of the monthly adoption counts in a block's columns (only with ``monthly``)."""
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -72,6 +74,7 @@ def simulate_block(
     size: int = BLOCK_SIZE,
     overrides: Mapping[str, FloatArray] | None = None,
     inputs: bool = False,
+    monthly: bool = False,
 ) -> Columns:
     """Simulate the trials of block ``block`` of a run seeded with ``seed``.
 
@@ -99,7 +102,10 @@ def simulate_block(
     dict
         Every column of :data:`simcrm.scenario.outputs.OUTPUT_COLUMNS`, then ``fail_<name>`` for
         each criterion, then ``risk_<name>`` and ``cost_risk_<name>`` for each risk of the
-        register, as numpy arrays of length ``size``.
+        register, as numpy arrays of length ``size``; with ``monthly``, also
+        :data:`ADOPTION_BY_MONTH`: the counts of operating trials by month after go-live
+        and active share (:func:`simcrm.model.operate.operate`), a block-level array that
+        :func:`simcrm.engine.blocks.compute_blocks` adds up rather than concatenates.
     """
 
     def rng(stage: Stage) -> np.random.Generator:
@@ -172,6 +178,7 @@ def simulate_block(
         adoption, money, at_go_live = risks.at_go_live(adoption, money, struck)
         cash_at_go_live = cash_at_go_live - at_go_live
         pv_at_go_live = at_go_live * v ** go_live.astype(np.float64)  # at the month's end
+    by_month = np.zeros((horizon, ADOPTION_BINS), dtype=np.int64) if monthly else None
     op = operate(
         params,
         reviews_rng,
@@ -182,6 +189,7 @@ def simulate_block(
         plan.budget,
         adoption,
         money,
+        by_month,
     )
     pv_costs = pv_implementation + op.pv_costs
     if pv_at_go_live is not None:
@@ -230,4 +238,6 @@ def simulate_block(
         )
     for path, values in (params.sampled or {}).items():
         columns.setdefault(input_column(path), values)
+    if by_month is not None:
+        columns[ADOPTION_BY_MONTH] = by_month
     return columns

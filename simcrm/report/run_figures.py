@@ -1,6 +1,6 @@
 """The figures of ``simcrm run``: cost and NPV (histogram and S-curve, the plan and the
-percentiles marked), P(fail) by stakeholder with 95% intervals, and how often each pair
-of stakeholders disagree.
+percentiles marked), the fan of adoption over the months after go-live, P(fail) by
+stakeholder with 95% intervals, and how often each pair of stakeholders disagree.
 
 Drawn from the summary alone (its percentiles at every half percent, its contingency and
 its proportions), so they cost no second pass over the data and are the same on any
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 SHOWN = {"actual_cost": (0.5, 0.8, 0.9), "npv": (0.1, 0.5, 0.9)}
 """Percentiles marked on each distribution."""
+FAN_MIN_TRIALS = 100
+"""Months with fewer operating trials are left out of the fan (too few to draw)."""
 CUT = 0.99
 """The histograms stop at the 99th percentile (a power-law tail would flatten them)."""
 
@@ -54,6 +56,15 @@ def run_figure_data(summary: Summary, title: str, currency: str) -> dict[str, di
             "marks": [{"level": q, "value": float(np.interp(q, levels, profile))} for q in marks],
             "plan": None if plan is None else plan.plan,
             "zero": column == "npv",
+        }
+    fan = summary.adoption
+    if fan is not None:
+        shown = [k for k, n in enumerate(fan.operating) if n >= FAN_MIN_TRIALS]
+        data["adoption_fan"] = {
+            "title": f"{title}: active share of users by month after go-live",
+            "months": [k + 1 for k in shown],
+            "operating": [fan.operating[k] for k in shown],
+            "quantiles": {f"{q:g}": [fan.quantiles[q][k] for k in shown] for q in fan.quantiles},
         }
     data["failure"] = {
         "title": f"{title}: P(fail) under each stakeholder's definition "
@@ -165,7 +176,30 @@ def disagreement_figure(data: dict[str, Any]) -> Figure:
     return fig
 
 
+def adoption_fan_figure(data: dict[str, Any]) -> Figure:
+    """Fan chart: the median active share by month after go-live, with the 25–75% and
+    10–90% bands (operating projects; abandoned ones count as 0)."""
+    fig = blank_figure(8.0, 4.2)
+    ax = fig.subplots()
+    months = np.asarray(data["months"])
+    q = {k: np.asarray(v, dtype=np.float64) for k, v in data["quantiles"].items()}
+    ax.fill_between(months, q["0.1"], q["0.9"], color=BLUE, alpha=0.18, linewidth=0,
+                    label="10–90% of projects")  # fmt: skip
+    ax.fill_between(months, q["0.25"], q["0.75"], color=BLUE, alpha=0.35, linewidth=0,
+                    label="25–75%")  # fmt: skip
+    ax.plot(months, q["0.5"], color=BLUE, linewidth=2, label="median")
+    ax.set_ylim(0, 1)
+    percent_axis(ax.yaxis)
+    ax.set_xlabel("months after go-live", fontsize=9)
+    ax.set_ylabel("active share of users", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(f"{data['title']}\n(projects still operating; abandoned ones at 0)", fontsize=10)
+    return fig
+
+
 DRAW = {
+    "adoption_fan": adoption_fan_figure,
     "actual_cost_distribution": distribution_figure,
     "npv_distribution": distribution_figure,
     "failure": failure_figure,

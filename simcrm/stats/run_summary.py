@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from simcrm.stats.adoption_fan import AdoptionFan
 from simcrm.stats.contingency import Contingency
 from simcrm.stats.tails import mean_is_unstable
 
@@ -191,6 +192,9 @@ class Summary:
     profiles
         ``actual_cost`` and ``npv``: their percentiles at 0%, 0.5%, …, 100% (what the
         figures draw).
+    adoption
+        Percentiles of the active share by month after go-live (runs only: from the
+        model's monthly counts, :mod:`simcrm.stats.adoption_fan`).
     """
 
     trials: int
@@ -202,6 +206,7 @@ class Summary:
     risks: dict[str, RiskFigures] = field(default_factory=dict)
     contingency: dict[str, Contingency] = field(default_factory=dict)
     profiles: dict[str, list[float]] = field(default_factory=dict)
+    adoption: AdoptionFan | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form (what ``summary.json`` holds)."""
@@ -220,6 +225,8 @@ class Summary:
             out["contingency"] = {k: v.to_dict() for k, v in self.contingency.items()}
         if self.profiles:
             out["profiles"] = {k: list(v) for k, v in self.profiles.items()}
+        if self.adoption is not None:
+            out["adoption_by_month"] = self.adoption.to_dict()
         return out
 
     @classmethod
@@ -242,6 +249,11 @@ class Summary:
                 k: Contingency.from_dict(v) for k, v in data.get("contingency", {}).items()
             },
             profiles={k: [_float(x) for x in v] for k, v in data.get("profiles", {}).items()},
+            adoption=(
+                AdoptionFan.from_dict(data["adoption_by_month"])
+                if "adoption_by_month" in data
+                else None
+            ),
         )
 
     def to_frame(self) -> pd.DataFrame:

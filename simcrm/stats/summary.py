@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from simcrm.scenario.outputs import FAIL_PREFIX, RISK_COST_PREFIX, RISK_PREFIX
+from simcrm.stats.adoption_fan import AdoptionFan
 from simcrm.stats.contingency import LEVELS as CONTINGENCY_LEVELS
 from simcrm.stats.contingency import MEASURES, Contingency
 from simcrm.stats.intervals import wilson_interval
@@ -300,6 +301,16 @@ class SummaryBuilder:
             for c in (*DISTRIBUTION_COLUMNS, *PLAN_COLUMNS)
         }
         self.risks: dict[str, _Risk] = {}
+        self.adoption_counts: npt.NDArray[np.int64] | None = None
+        self.adoption_trials = 0
+
+    def add_adoption_counts(self, counts: npt.NDArray[np.int64], trials: int | None = None) -> None:
+        """Add the monthly adoption counts of the trials added (``trials``: how many they
+        cover; default, every trial added so far that no counts covered yet)."""
+        self.adoption_counts = (
+            counts.copy() if self.adoption_counts is None else self.adoption_counts + counts
+        )
+        self.adoption_trials += self.trials - self.adoption_trials if trials is None else trials
 
     def add(self, chunk: pa.Table | pa.RecordBatch | pd.DataFrame) -> None:
         """Fold the next rows of per-trial results into the summary."""
@@ -346,6 +357,8 @@ class SummaryBuilder:
             self.event_counts[key] += k
         for name, risk in other.risks.items():
             self.risks.setdefault(name, _Risk()).merge(risk)
+        if other.adoption_counts is not None:
+            self.add_adoption_counts(other.adoption_counts, other.adoption_trials)
         for name, state in self.columns.items():
             state.merge(other.columns[name])
             if self.trials > EXACT_LIMIT:
@@ -410,6 +423,11 @@ class SummaryBuilder:
             risks={name: risk.figures(n) for name, risk in self.risks.items()},
             contingency=contingency if n else {},
             profiles=profiles if n else {},
+            adoption=(
+                AdoptionFan.of(self.adoption_counts)
+                if self.adoption_counts is not None and self.adoption_trials == n and n
+                else None
+            ),
         )
 
 

@@ -23,7 +23,13 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_figure_is_a_valid_png_and_svg(run_dir: Path) -> None:
-    stems = ("actual_cost_distribution", "npv_distribution", "failure", "disagreement")
+    stems = (
+        "actual_cost_distribution",
+        "npv_distribution",
+        "adoption_fan",
+        "failure",
+        "disagreement",
+    )
     for stem in stems:
         assert (run_dir / "figures" / f"{stem}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         svg = (run_dir / "figures" / f"{stem}.svg").read_text()
