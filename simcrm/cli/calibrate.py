@@ -18,7 +18,8 @@ from simcrm.cli.executor_options import add_executor_options, executor_from
 from simcrm.engine.blocks import Job
 from simcrm.engine.mapping import collect_columns
 from simcrm.errors import InputError, SimcrmError
-from simcrm.report.files import png_writer, svg_writer, text_writer, write_files
+from simcrm.report.calibrate_figure import calibrate_figure, calibrate_figure_data
+from simcrm.report.files import json_writer, png_writer, svg_writer, text_writer, write_files
 from simcrm.report.tail_figure import Mark, PowerLaw, cost_tail_figure
 from simcrm.report.terminal import report_console
 from simcrm.scenario.editing import rename, set_values, with_values
@@ -49,6 +50,11 @@ def register(sub: Any) -> None:
         metavar="DIR",
         help="write cost_tail.png and cost_tail.svg there: the cost-ratio survival function "
         "on log-log axes, before and after, with the targets on cost_overrun marked",
+    )
+    p.add_argument(
+        "--no-figures",
+        action="store_true",
+        help="skip calibration.png/.svg (achieved vs target), written beside --out",
     )
     add_executor_options(p)
     p.set_defaults(func=run)
@@ -82,7 +88,16 @@ def run(args: argparse.Namespace) -> int:
             title = f"cost-ratio tail of {scenario.name} vs {args.targets.name}"
             figure = cost_tail_figure(ratios, *tail_marks(spec), title=title)
     text = calibrated_text(scenario.source_text, fit, args.targets, base_dir)
-    write_files(out.parent, {out.name: text_writer(text)})
+    files = {out.name: text_writer(text)}
+    if not args.no_figures:
+        data = calibrate_figure_data(fit.to_dict(), f"{scenario.name} vs {args.targets.name}")
+        drawn = calibrate_figure(data)
+        files |= {
+            "calibration.json": json_writer(data),
+            "calibration.png": png_writer(drawn),
+            "calibration.svg": svg_writer(drawn),
+        }
+    write_files(out.parent, files)
     if figure is not None:
         writers = {"cost_tail.png": png_writer(figure), "cost_tail.svg": svg_writer(figure)}
         write_files(args.figures, writers)
@@ -93,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     console.print(fit_table(fit, scenario.name, args.targets))
     console.print(parameter_table(fit))
     console.print(f"[dim]written: {out}[/dim]")
+    if not args.no_figures:
+        console.print(f"[dim]achieved vs target: {out.parent}/calibration.png, .svg[/dim]")
     if figure is not None:
         console.print(f"[dim]written: {args.figures}/cost_tail.png, cost_tail.svg[/dim]")
     return 0
