@@ -20,7 +20,7 @@ import numpy.typing as npt
 from simcrm.engine.defaults import resolve
 from simcrm.errors import InputError
 from simcrm.model import simulate_block
-from simcrm.model.trial import ADOPTION_BY_MONTH
+from simcrm.model.trial import MONTHLY_KEYS
 from simcrm.scenario.schema import Scenario
 from simcrm.streams import BLOCK_SIZE, block_count, block_sizes
 
@@ -69,7 +69,8 @@ class Job:
         Add a column ``in_<path>`` for every sampled input (the outputs are unchanged).
     monthly
         Also count the operating trials by month after go-live and active share
-        (:data:`~simcrm.model.trial.ADOPTION_BY_MONTH`, summed over the blocks).
+        and cumulative cash (:data:`~simcrm.model.trial.MONTHLY_KEYS`, summed over the
+        blocks).
     """
 
     scenario: Scenario
@@ -136,11 +137,11 @@ def compute_blocks(job: Job, first: int, stop: int) -> Columns:
     This is the engine's only loop over blocks. Each block is copied into the columns as
     soon as it is done, so the next block reuses its memory while it is still in cache.
     With ``job.monthly`` the blocks' monthly adoption counts are added up under
-    :data:`~simcrm.model.trial.ADOPTION_BY_MONTH` (a months × bins array, not a column).
+    under :data:`~simcrm.model.trial.MONTHLY_KEYS` (months × bins arrays, not columns).
     """
     sizes = block_sizes(job.trials, first, stop)
     columns: Columns = {}
-    monthly: npt.NDArray[np.int64] | None = None
+    monthly: dict[str, npt.NDArray[np.int64]] = {}
     offset = 0
     for k, size in sizes:
         overrides = None
@@ -148,18 +149,17 @@ def compute_blocks(job: Job, first: int, stop: int) -> Columns:
             start = k * BLOCK_SIZE
             overrides = job.overrides(np.arange(start, start + size, dtype=np.int64))
         block = simulate_block(job.scenario, job.seed, k, size, overrides, job.inputs, job.monthly)
-        popped = block.pop(ADOPTION_BY_MONTH, None)
+        popped = {key: block.pop(key) for key in MONTHLY_KEYS if key in block}
         if not columns:
             rows = sum(n for _, n in sizes)
             columns = {name: np.empty(rows, dtype=v.dtype) for name, v in block.items()}
         for name, values in block.items():
             columns[name][offset : offset + size] = values
-        if popped is not None:  # integer counts: the same sum in any grouping of blocks
-            counts: npt.NDArray[np.int64] = np.asarray(popped, dtype=np.int64)
-            monthly = counts if monthly is None else monthly + counts
+        for key, value in popped.items():  # integer counts: the same in any grouping
+            counts: npt.NDArray[np.int64] = np.asarray(value, dtype=np.int64)
+            monthly[key] = monthly[key] + counts if key in monthly else counts
         offset += size
-    if monthly is not None:
-        columns[ADOPTION_BY_MONTH] = monthly
+    columns.update(monthly)
     return columns
 
 

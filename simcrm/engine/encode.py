@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from simcrm.engine.blocks import Chunk, Columns, Job
 from simcrm.engine.store import encode_chunk
-from simcrm.model.trial import ADOPTION_BY_MONTH
+from simcrm.model.trial import MONTHLY_KEYS
 from simcrm.stats.adoption_fan import encode_counts
 from simcrm.stats.summary import SummaryBuilder
 
@@ -42,12 +42,12 @@ class EncodeChunk:
         """Encode and summarise one chunk's columns (and its monthly adoption counts,
         kept in the file's metadata so a resumed run or a recomputed summary has them)."""
         columns = dict(columns)
-        counts = columns.pop(ADOPTION_BY_MONTH, None)
+        monthly = {key: columns.pop(key) for key in MONTHLY_KEYS if key in columns}
         table = pa.table(columns)
         summary = SummaryBuilder(keep_values=False, sketch=self.sketch)
         summary.add(table)
-        provenance = self.provenance
-        if counts is not None:
-            summary.add_adoption_counts(np.asarray(counts, dtype=np.int64))
-            provenance = provenance | {ADOPTION_BY_MONTH: encode_counts(counts)}
+        provenance = dict(self.provenance)
+        for key, counts in monthly.items():
+            summary.add_monthly_counts(key, np.asarray(counts, dtype=np.int64))
+            provenance[key] = encode_counts(counts)
         return EncodedChunk(table.num_rows, encode_chunk(table, provenance), summary)

@@ -48,7 +48,7 @@ from simcrm.engine.store import (
     write_json,
 )
 from simcrm.errors import ResultsError
-from simcrm.model.trial import ADOPTION_BY_MONTH
+from simcrm.model.trial import MONTHLY_KEYS
 from simcrm.scenario.load import scenario_digest
 from simcrm.scenario.schema import Scenario
 from simcrm.stats.adoption_fan import decode_counts
@@ -370,11 +370,12 @@ def summarize_files(
             for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
                 builder.add(batch)
             meta = reader.schema_arrow.metadata or {}
-            counts = meta.get(f"simcrm.{ADOPTION_BY_MONTH}".encode())
-            if counts is not None:
-                builder.add_adoption_counts(
-                    decode_counts(counts.decode()), reader.metadata.num_rows
-                )
+            for key in MONTHLY_KEYS:
+                counts = meta.get(f"simcrm.{key}".encode())
+                if counts is not None:
+                    builder.add_monthly_counts(
+                        key, decode_counts(counts.decode()), reader.metadata.num_rows
+                    )
         except (OSError, pa.ArrowException) as err:
             reason = str(err)[:120]
             raise ResultsError(

@@ -71,6 +71,7 @@ def operate(
     state: AdoptionState,
     money: MoneyDraws,
     by_month: npt.NDArray[np.int64] | None = None,
+    cash_by_month: npt.NDArray[np.int64] | None = None,
 ) -> Operation:
     """Simulate every trial from its go-live month to the horizon.
 
@@ -93,6 +94,11 @@ def operate(
         row ``k − 1`` the count of operating trials whose active share rounds to each
         bin (``share × (ADOPTION_BINS − 1)``, to the nearest): integer counts, which
         chunks and workers merge exactly.
+    cash_by_month
+        If given (horizon × :data:`CASH_BINS`), each calendar month of operation adds the
+        count of trials by their cumulative undiscounted cash in multiples of the budget
+        ``B`` (:func:`cash_bin`): use is worth its value, running costs stop with
+        abandonment, improvement and rescue are paid at the end of their review's month.
     """
     scenario = params.scenario
     horizon = scenario.simulation.horizon_months
@@ -137,6 +143,11 @@ def operate(
         np.broadcast_to(budget * params.value("reviews.rescue_cost"), n),
     )
 
+    if cash_by_month is not None:
+        cash = cash_at_go_live[order].astype(np.float64)
+        cash_worth = worth_or_zero(worth)
+        cash_running = money.running_month[order]
+        cash_scale = np.broadcast_to(budget, n)[order]
     stepper = BassStepper(s_state, LOOP_DTYPE)
     rows = np.empty((min(WINDOW_MONTHS, max(months, 1)), n), LOOP_DTYPE)  # a month a row
     previous = np.zeros(n, LOOP_DTYPE)  # adoption before the first month
@@ -158,6 +169,9 @@ def operate(
                 bins = np.rint(active[:m] * (ADOPTION_BINS - 1)).astype(np.int64)
                 np.clip(bins, 0, ADOPTION_BINS - 1, out=bins)
                 by_month[k - 1] += np.bincount(bins, minlength=ADOPTION_BINS)
+            if cash_by_month is not None and m:  # month k's use and running cost
+                cash[:m] += cash_worth[:m] * active[:m]
+                cash[:m] -= cash_running[:m] * record.running[:m]
             last = int(count[k + 1])
             final[last:m] = active[last:m]
             previous = active
@@ -183,6 +197,14 @@ def operate(
                 # month k's use counts; abandoned projects use nothing from the next on
                 stepper.stop(outcome.abandoned)
                 spending.append((row, *record.add(outcome, k)))
+                if cash_by_month is not None:
+                    payers, amounts = spending[-1][1], spending[-1][2]
+                    np.subtract.at(cash, payers, amounts)
+            if cash_by_month is not None and m:  # the month's end, in calendar months
+                where = (s_go_live[:m] + (k - 1)) * CASH_BINS + cash_bin(cash[:m] / cash_scale[:m])
+                cash_by_month += np.bincount(where, minlength=cash_by_month.size).reshape(
+                    cash_by_month.shape
+                )
         own = (
             None
             if isinstance(v, float)
@@ -233,6 +255,17 @@ magnitude below the Monte Carlo error of a million trials.
 
 ADOPTION_BINS = 201
 """Bins of the active share in the monthly counts (0, 0.5%, …, 100%)."""
+
+CASH_LOW, CASH_STEP, CASH_BINS = -4.0, 0.05, 401
+"""Grid of cumulative cash in multiples of the budget: −4 to +16 in steps of 0.05 (the
+ends collect everything beyond them)."""
+
+
+def cash_bin(multiple: FloatArray) -> IntArray:
+    """Nearest grid point of a cumulative cash given in multiples of the budget."""
+    index = np.rint((multiple - CASH_LOW) / CASH_STEP)
+    return np.clip(np.nan_to_num(index, nan=0.0), 0, CASH_BINS - 1).astype(np.int64)
+
 
 WINDOW_MONTHS = 12
 """Months of adoption kept (a row each) before the ledger books them at once."""

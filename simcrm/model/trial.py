@@ -13,7 +13,7 @@ from simcrm.model.correlate import correlated_draws
 from simcrm.model.costs import draw_costs
 from simcrm.model.inputs import draw_number_inputs, uses_number_inputs
 from simcrm.model.money import monthly_factor, spread_present_value
-from simcrm.model.operate import ADOPTION_BINS, draw_money, operate
+from simcrm.model.operate import ADOPTION_BINS, CASH_BINS, cash_bin, draw_money, operate
 from simcrm.model.parameters import Parameters
 from simcrm.model.plan import draw_plan
 from simcrm.model.risks import draw_risks
@@ -33,6 +33,9 @@ from simcrm.streams import BLOCK_SIZE, Stage, block_generator
 Columns = dict[str, npt.NDArray[np.generic]]
 ADOPTION_BY_MONTH = "adoption_by_month"
 """Key of the monthly adoption counts in a block's columns (only with ``monthly``)."""
+CASH_BY_MONTH = "cash_by_month"
+"""Key of the monthly counts of cumulative cash (only with ``monthly``)."""
+MONTHLY_KEYS = (ADOPTION_BY_MONTH, CASH_BY_MONTH)
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -179,6 +182,11 @@ def simulate_block(
         cash_at_go_live = cash_at_go_live - at_go_live
         pv_at_go_live = at_go_live * v ** go_live.astype(np.float64)  # at the month's end
     by_month = np.zeros((horizon, ADOPTION_BINS), dtype=np.int64) if monthly else None
+    cash_by_month = None
+    if monthly:
+        cash_by_month = execution_cash(
+            actual_cost, actual_months, go_live, live, cash_at_go_live, plan.budget, horizon
+        )
     op = operate(
         params,
         reviews_rng,
@@ -190,6 +198,7 @@ def simulate_block(
         adoption,
         money,
         by_month,
+        cash_by_month,
     )
     pv_costs = pv_implementation + op.pv_costs
     if pv_at_go_live is not None:
@@ -238,6 +247,31 @@ def simulate_block(
         )
     for path, values in (params.sampled or {}).items():
         columns.setdefault(input_column(path), values)
-    if by_month is not None:
+    if by_month is not None and cash_by_month is not None:
         columns[ADOPTION_BY_MONTH] = by_month
+        columns[CASH_BY_MONTH] = cash_by_month
     return columns
+
+
+def execution_cash(
+    cost: FloatArray,
+    months: FloatArray,
+    go_live: npt.NDArray[np.int64],
+    live: npt.NDArray[np.bool_],
+    at_go_live: FloatArray,
+    budget: FloatArray,
+    horizon: int,
+) -> npt.NDArray[np.int64]:
+    """Counts (month × cash bin) of the cumulative cash of the months before operation:
+    the implementation cost spent evenly over the months of execution, the cash at
+    go-live in its month, and a project cut in execution flat at its cost until the
+    horizon (:func:`simcrm.model.operate.cash_bin`: multiples of the budget)."""
+    counts = np.zeros((horizon, CASH_BINS), dtype=np.int64)
+    scale = np.broadcast_to(budget, cost.shape)
+    for t in range(1, horizon + 1):
+        spending = np.where(live, t < go_live, True)
+        spent = -cost * np.minimum(t / months, 1.0)
+        cash = np.where(live & (t == go_live), at_go_live, spent)
+        shown = spending | (live & (t == go_live))
+        counts[t - 1] += np.bincount(cash_bin(cash[shown] / scale[shown]), minlength=CASH_BINS)
+    return counts

@@ -1,5 +1,6 @@
 """The figures of ``simcrm run``: cost and NPV (histogram and S-curve, the plan and the
-percentiles marked), the fan of adoption over the months after go-live, P(fail) by
+percentiles marked), the fans of adoption over the months after go-live and of cumulative
+cash from the start, P(fail) by
 stakeholder with 95% intervals, and how often each pair of stakeholders disagree.
 
 Drawn from the summary alone (its percentiles at every half percent, its contingency and
@@ -65,6 +66,13 @@ def run_figure_data(summary: Summary, title: str, currency: str) -> dict[str, di
             "months": [k + 1 for k in shown],
             "operating": [fan.operating[k] for k in shown],
             "quantiles": {f"{q:g}": [fan.quantiles[q][k] for k in shown] for q in fan.quantiles},
+        }
+    if summary.cash is not None:
+        cash = summary.cash
+        data["cash_fan"] = {
+            "title": f"{title}: cumulative cash by month from the start",
+            "months": list(range(1, len(cash.operating) + 1)),
+            "quantiles": {f"{q:g}": list(v) for q, v in cash.quantiles.items()},
         }
     data["failure"] = {
         "title": f"{title}: P(fail) under each stakeholder's definition "
@@ -198,7 +206,30 @@ def adoption_fan_figure(data: dict[str, Any]) -> Figure:
     return fig
 
 
+def cash_fan_figure(data: dict[str, Any]) -> Figure:
+    """Fan chart of the cumulative undiscounted cash, in percent of the planned budget:
+    the J-curve of spending during execution and paying back after go-live."""
+    fig = blank_figure(8.0, 4.2)
+    ax = fig.subplots()
+    months = np.asarray(data["months"])
+    q = {k: np.asarray(v, dtype=np.float64) for k, v in data["quantiles"].items()}
+    ax.fill_between(months, q["0.1"], q["0.9"], color=GREEN, alpha=0.18, linewidth=0,
+                    label="10–90% of projects")  # fmt: skip
+    ax.fill_between(months, q["0.25"], q["0.75"], color=GREEN, alpha=0.35, linewidth=0,
+                    label="25–75%")  # fmt: skip
+    ax.plot(months, q["0.5"], color=GREEN, linewidth=2, label="median")
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    percent_axis(ax.yaxis)
+    ax.set_xlabel("months from the start of the project", fontsize=9)
+    ax.set_ylabel("cumulative cash (% of the planned budget)", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(f"{data['title']}\n(undiscounted; paid back where it crosses 0)", fontsize=10)
+    return fig
+
+
 DRAW = {
+    "cash_fan": cash_fan_figure,
     "adoption_fan": adoption_fan_figure,
     "actual_cost_distribution": distribution_figure,
     "npv_distribution": distribution_figure,

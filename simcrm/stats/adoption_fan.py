@@ -1,5 +1,6 @@
-"""Adoption over the months after go-live: quantiles of the active share, month by month,
-from integer counts that chunks and workers merge exactly.
+"""Fans over the months: quantiles of the active share by month after go-live, and of the
+cumulative cash by month from the start, from integer counts that chunks and workers
+merge exactly.
 
 The model counts, for each month ``k`` after go-live, the operating trials (live, within
 the horizon; abandoned ones at 0) by their active share rounded to a grid of
@@ -19,6 +20,10 @@ import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 LEVELS = (0.10, 0.25, 0.50, 0.75, 0.90)
+ADOPTION_GRID = np.linspace(0.0, 1.0, 201)
+"""The active shares counted (the model's ``ADOPTION_BINS``)."""
+CASH_GRID = np.round(-4.0 + 0.05 * np.arange(401, dtype=np.float64), 10)
+"""Cumulative cash in multiples of the budget (the model's ``CASH_BINS``)."""
 
 
 def encode_counts(counts: npt.ArrayLike) -> str:
@@ -63,12 +68,12 @@ class AdoptionFan:
     quantiles: dict[float, tuple[float, ...]]
 
     @classmethod
-    def of(cls, counts: IntArray) -> AdoptionFan:
-        """The fan of a months × bins array of counts."""
-        bins = counts.shape[1]
+    def of(cls, counts: IntArray, grid: npt.NDArray[np.float64] = ADOPTION_GRID) -> AdoptionFan:
+        """The fan of a months × bins array of counts on ``grid`` (the bins' values)."""
+        if counts.ndim != 2 or counts.shape[1] != grid.size:
+            raise ValueError(f"counts of shape {counts.shape} do not fit a grid of {grid.size}")
         total = counts.sum(axis=1)
         cumulative = np.cumsum(counts, axis=1)
-        grid = np.arange(bins) / (bins - 1)
         quantiles = {}
         for q in LEVELS:
             # the smallest grid value with at least a share q of the trials at or below it

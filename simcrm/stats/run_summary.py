@@ -195,6 +195,9 @@ class Summary:
     adoption
         Percentiles of the active share by month after go-live (runs only: from the
         model's monthly counts, :mod:`simcrm.stats.adoption_fan`).
+    cash
+        Percentiles of the cumulative undiscounted cash by month from the start, in
+        multiples of the budget ``B`` (runs only).
     """
 
     trials: int
@@ -207,6 +210,7 @@ class Summary:
     contingency: dict[str, Contingency] = field(default_factory=dict)
     profiles: dict[str, list[float]] = field(default_factory=dict)
     adoption: AdoptionFan | None = None
+    cash: AdoptionFan | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form (what ``summary.json`` holds)."""
@@ -227,6 +231,8 @@ class Summary:
             out["profiles"] = {k: list(v) for k, v in self.profiles.items()}
         if self.adoption is not None:
             out["adoption_by_month"] = self.adoption.to_dict()
+        if self.cash is not None:
+            out["cash_by_month"] = self.cash.to_dict()
         return out
 
     @classmethod
@@ -254,6 +260,7 @@ class Summary:
                 if "adoption_by_month" in data
                 else None
             ),
+            cash=AdoptionFan.from_dict(data["cash_by_month"]) if "cash_by_month" in data else None,
         )
 
     def to_frame(self) -> pd.DataFrame:

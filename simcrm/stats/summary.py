@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from simcrm.scenario.outputs import FAIL_PREFIX, RISK_COST_PREFIX, RISK_PREFIX
-from simcrm.stats.adoption_fan import AdoptionFan
+from simcrm.stats.adoption_fan import ADOPTION_GRID, CASH_GRID, AdoptionFan
 from simcrm.stats.contingency import LEVELS as CONTINGENCY_LEVELS
 from simcrm.stats.contingency import MEASURES, Contingency
 from simcrm.stats.intervals import wilson_interval
@@ -301,16 +301,17 @@ class SummaryBuilder:
             for c in (*DISTRIBUTION_COLUMNS, *PLAN_COLUMNS)
         }
         self.risks: dict[str, _Risk] = {}
-        self.adoption_counts: npt.NDArray[np.int64] | None = None
-        self.adoption_trials = 0
+        self.monthly: dict[str, npt.NDArray[np.int64]] = {}
+        self.monthly_trials: dict[str, int] = {}
 
-    def add_adoption_counts(self, counts: npt.NDArray[np.int64], trials: int | None = None) -> None:
-        """Add the monthly adoption counts of the trials added (``trials``: how many they
-        cover; default, every trial added so far that no counts covered yet)."""
-        self.adoption_counts = (
-            counts.copy() if self.adoption_counts is None else self.adoption_counts + counts
-        )
-        self.adoption_trials += self.trials - self.adoption_trials if trials is None else trials
+    def add_monthly_counts(
+        self, key: str, counts: npt.NDArray[np.int64], trials: int | None = None
+    ) -> None:
+        """Add monthly counts (adoption or cash by month) of the trials added (``trials``:
+        how many they cover; default, every trial added so far that none covered yet)."""
+        self.monthly[key] = self.monthly[key] + counts if key in self.monthly else counts.copy()
+        covered = self.monthly_trials.get(key, 0)
+        self.monthly_trials[key] = covered + (self.trials - covered if trials is None else trials)
 
     def add(self, chunk: pa.Table | pa.RecordBatch | pd.DataFrame) -> None:
         """Fold the next rows of per-trial results into the summary."""
@@ -357,8 +358,8 @@ class SummaryBuilder:
             self.event_counts[key] += k
         for name, risk in other.risks.items():
             self.risks.setdefault(name, _Risk()).merge(risk)
-        if other.adoption_counts is not None:
-            self.add_adoption_counts(other.adoption_counts, other.adoption_trials)
+        for key, counts in other.monthly.items():
+            self.add_monthly_counts(key, counts, other.monthly_trials[key])
         for name, state in self.columns.items():
             state.merge(other.columns[name])
             if self.trials > EXACT_LIMIT:
@@ -423,12 +424,16 @@ class SummaryBuilder:
             risks={name: risk.figures(n) for name, risk in self.risks.items()},
             contingency=contingency if n else {},
             profiles=profiles if n else {},
-            adoption=(
-                AdoptionFan.of(self.adoption_counts)
-                if self.adoption_counts is not None and self.adoption_trials == n and n
-                else None
-            ),
+            adoption=self._fan("adoption_by_month", ADOPTION_GRID),
+            cash=self._fan("cash_by_month", CASH_GRID),
         )
+
+    def _fan(self, key: str, grid: Floats) -> AdoptionFan | None:
+        """The fan of monthly counts, if every trial's are in."""
+        counts = self.monthly.get(key)
+        if counts is None or not self.trials or self.monthly_trials[key] != self.trials:
+            return None
+        return AdoptionFan.of(counts, grid)
 
 
 def summarize(frame: pd.DataFrame, crosstab: tuple[str, str] | None = None) -> Summary:

@@ -1,4 +1,4 @@
-"""The monthly adoption fan is the same on two Dask workers as in one process."""
+"""The monthly fans (adoption, cash) are the same on two Dask workers as in one process."""
 
 from __future__ import annotations
 
@@ -14,5 +14,6 @@ def test_two_workers_give_the_same_fan(tmp_path: Path) -> None:
         out = tmp_path / f"run{len(fans)}"
         args = ["run", "baseline", "--trials", "70000", "--seed", "2", "--out", str(out)]
         assert main([*args, "--quiet", *extra]) == 0
-        fans.append(json.loads((out / "figures" / "adoption_fan.json").read_text()))
+        summary = json.loads((out / "summary.json").read_text())
+        fans.append((summary["adoption_by_month"], summary["cash_by_month"]))
     assert fans[0] == fans[1]
