@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from simcrm.engine.run import load_summary, summarize_directory
+from simcrm.engine.results import load_summary, summarize_directory
 from simcrm.engine.store import run_currency
 from simcrm.report.terminal import print_summary
 

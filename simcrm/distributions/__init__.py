@@ -23,15 +23,13 @@ from pydantic import BeforeValidator, Field, TypeAdapter
 from simcrm.distributions._base import PERCENTILES, Num, Pos
 from simcrm.distributions.counts import Bernoulli, Poisson
 from simcrm.distributions.finite import Discrete, Empirical
+from simcrm.distributions.normals import LogNormal, Normal, TruncNormal
 from simcrm.distributions.parametric import (
     Beta,
     Fixed,
     Gamma,
-    LogNormal,
-    Normal,
     Pert,
     Triangular,
-    TruncNormal,
     Uniform,
 )
 

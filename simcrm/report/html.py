@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from simcrm.engine.run import load_summary
+from simcrm.engine.results import load_summary
 from simcrm.engine.store import MANIFEST, SUMMARY, read_json, run_currency
 from simcrm.errors import ResultsError
 from simcrm.report.files import text_writer, write_files

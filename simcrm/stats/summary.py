@@ -20,8 +20,7 @@ whatever its chunking, executor or order of completion:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from itertools import combinations
 
 import numpy as np
@@ -30,14 +29,16 @@ import pandas as pd
 import pyarrow as pa
 
 from simcrm.scenario.outputs import FAIL_PREFIX, RISK_COST_PREFIX, RISK_PREFIX
+from simcrm.stats.accumulators import (
+    ColumnState,
+    RiskState,
+    proportion,
+)
 from simcrm.stats.adoption_fan import ADOPTION_GRID, CASH_GRID, AdoptionFan
 from simcrm.stats.contingency import LEVELS as CONTINGENCY_LEVELS
 from simcrm.stats.contingency import MEASURES, Contingency
-from simcrm.stats.intervals import wilson_interval
-from simcrm.stats.run_summary import CrossTab, Proportion, RiskFigures, Spread, Summary
-from simcrm.stats.sketch import MANTISSA_BITS, ExactSum, QuantileSketch
-from simcrm.stats.tails import MIN_BEYOND, TAIL_LEVELS, exponent_from_quantiles
-from simcrm.streams import BLOCK_SIZE
+from simcrm.stats.run_summary import CrossTab, Summary
+from simcrm.stats.sketch import MANTISSA_BITS, QuantileSketch
 
 Floats = npt.NDArray[np.float64]
 
@@ -54,10 +55,6 @@ DISTRIBUTION_COLUMNS = (
 )
 """Continuous outputs whose mean and percentiles the summary reports."""
 
-QUANTILES = (0.10, 0.50, 0.80, 0.90)
-
-TAIL_QUANTILES = (TAIL_LEVELS[1], TAIL_LEVELS[0], 1 - TAIL_LEVELS[0], 1 - TAIL_LEVELS[1])
-"""Percentiles (0.1, 1, 99, 99.9) behind each column's tail exponent (:mod:`simcrm.stats.tails`)."""
 
 EXACT_LIMIT = 1 << 20
 """Runs of up to 1,048,576 trials get exact percentiles; longer runs, the sketch's.
@@ -98,169 +95,6 @@ SUMMARY_PREFIXES = (FAIL_PREFIX, RISK_PREFIX, RISK_COST_PREFIX)
 """Prefixes of the per-criterion and per-risk columns a summary reads."""
 
 
-def proportion(successes: int, trials: int) -> Proportion:
-    """A proportion with its 95% Wilson interval."""
-    p = successes / trials if trials else float("nan")
-    return Proportion(successes, p, wilson_interval(successes, trials))
-
-
-def _block_sum(rows: Floats) -> float:
-    """Sum of the defined values of one block of rows."""
-    return float(np.sum(rows[~np.isnan(rows)]))
-
-
-@dataclass
-class _Column:
-    """Running state of one distribution column."""
-
-    defined: int = 0
-    total: ExactSum = field(default_factory=ExactSum)
-    pending: Floats = field(default_factory=lambda: np.empty(0, np.float64))
-    sketch: QuantileSketch | None = None
-    kept: list[Floats] | None = None
-
-    def add(self, x: Floats) -> None:
-        defined = x[~np.isnan(x)]
-        self.defined += defined.size
-        if self.sketch is not None:
-            self.sketch.add(defined)
-        if self.kept is not None:
-            self.kept.append(defined)
-        if self.pending.size:
-            head = np.concatenate((self.pending, x[: BLOCK_SIZE - self.pending.size]))
-            x = x[BLOCK_SIZE - self.pending.size :]
-            if head.size < BLOCK_SIZE:
-                self.pending = head
-                return
-            self.total.add(_block_sum(head))
-        whole = x.size - x.size % BLOCK_SIZE
-        for start in range(0, whole, BLOCK_SIZE):
-            self.total.add(_block_sum(x[start : start + BLOCK_SIZE]))
-        self.pending = x[whole:].copy()
-
-    def flush(self) -> None:
-        """End the trailing, partial block here."""
-        if self.pending.size:
-            self.total.add(_block_sum(self.pending))
-            self.pending = np.empty(0, np.float64)
-
-    def merge(self, other: _Column) -> None:
-        self.flush()
-        other.flush()
-        self.defined += other.defined
-        self.total.merge(other.total)
-        if self.sketch is not None and other.sketch is not None:
-            self.sketch.merge(other.sketch)
-        else:
-            self.sketch = None
-        if self.kept is not None and other.kept is not None:
-            self.kept.extend(other.kept)
-        else:
-            self.kept = None
-
-    def mean(self) -> float:
-        """The mean of the defined values (NaN if none)."""
-        total = ExactSum(list(self.total.partials), self.total.special)
-        if self.pending.size:
-            total.add(_block_sum(self.pending))
-        return total.value / self.defined if self.defined else float("nan")
-
-    def quantiles(self, levels: Sequence[float], exact: Floats | None) -> list[float]:
-        """Percentiles: exact from ``exact`` (the defined values), else the sketch's."""
-        if self.defined == 0:
-            return [float("nan")] * len(levels)
-        if exact is not None:
-            return [float(x) for x in np.quantile(exact, levels)]
-        if self.sketch is not None:
-            return self.sketch.quantiles(levels)
-        raise ValueError("no values kept and no sketch: give the exact values")
-
-    def describe(self, trials: int, exact: Floats | None) -> Spread:
-        """Share defined, mean and percentiles."""
-        total = ExactSum(list(self.total.partials), self.total.special)
-        if self.pending.size:
-            total.add(_block_sum(self.pending))
-        defined = self.defined / trials if trials else float("nan")
-        if self.defined == 0:
-            return Spread(defined, *[float("nan")] * (1 + len(QUANTILES)))
-        mean = total.value / self.defined
-        quantiles = self.quantiles(QUANTILES + TAIL_QUANTILES, exact)
-        body, tails = quantiles[: len(QUANTILES)], quantiles[len(QUANTILES) :]
-        exponent = float("nan")
-        if self.defined * TAIL_LEVELS[1] >= MIN_BEYOND:
-            exponent = exponent_from_quantiles(tails[0], tails[1], body[1], tails[2], tails[3])
-        return Spread(defined, mean, body[0], body[1], body[2], body[3], exponent)
-
-
-def _where(values: Floats, keep: npt.NDArray[np.bool_]) -> Floats:
-    """``values`` where ``keep``, NaN elsewhere (left out of a :class:`_Column`'s sums)."""
-    return np.where(keep, values, np.nan)
-
-
-@dataclass
-class _Risk:
-    """Running state of one risk: occurrences, and block sums of its cost and of the NPV
-    (and its square) where it occurred and where not."""
-
-    occurred: int = 0
-    cost: _Column = field(default_factory=_Column)
-    npv_in: _Column = field(default_factory=_Column)
-    npv_in_sq: _Column = field(default_factory=_Column)
-    npv_out: _Column = field(default_factory=_Column)
-    npv_out_sq: _Column = field(default_factory=_Column)
-
-    def parts(self) -> tuple[_Column, ...]:
-        return (self.cost, self.npv_in, self.npv_in_sq, self.npv_out, self.npv_out_sq)
-
-    def add(self, occurred: npt.NDArray[np.bool_], cost: Floats, npv: Floats) -> None:
-        self.occurred += int(occurred.sum())
-        square = np.square(npv)
-        values = (cost, npv, square, npv, square)
-        keeps = (None, occurred, occurred, ~occurred, ~occurred)
-        for state, x, keep in zip(self.parts(), values, keeps, strict=True):
-            state.add(x if keep is None else _where(x, keep))
-
-    def merge(self, other: _Risk) -> None:
-        self.occurred += other.occurred
-        for mine, theirs in zip(self.parts(), other.parts(), strict=True):
-            mine.merge(theirs)
-
-    def figures(self, trials: int) -> RiskFigures:
-        """The risk's figures over ``trials`` trials."""
-        cost = _sum(self.cost)
-        n_in, n_out = self.npv_in.defined, self.npv_out.defined
-        mean_in, var_in = _moments(_sum(self.npv_in), _sum(self.npv_in_sq), n_in)
-        mean_out, var_out = _moments(_sum(self.npv_out), _sum(self.npv_out_sq), n_out)
-        nan = float("nan")
-        se = np.sqrt(var_in / n_in + var_out / n_out) if n_in > 1 and n_out > 1 else nan
-        return RiskFigures(
-            occurred=proportion(self.occurred, trials),
-            cost_per_trial=cost / trials if trials else nan,
-            cost_if_occurred=cost / self.occurred if self.occurred else nan,
-            npv_if_occurred=mean_in,
-            npv_if_not=mean_out,
-            npv_difference=mean_in - mean_out,
-            npv_difference_se=float(se),
-        )
-
-
-def _sum(state: _Column) -> float:
-    """The exact sum of a column's defined values so far (its partial block included)."""
-    total = ExactSum(list(state.total.partials), state.total.special)
-    if state.pending.size:
-        total.add(_block_sum(state.pending))
-    return total.value
-
-
-def _moments(total: float, squares: float, n: int) -> tuple[float, float]:
-    """Mean and sample variance from a sum and a sum of squares (NaN where undefined)."""
-    nan = float("nan")
-    if n == 0:
-        return nan, nan
-    mean = total / n
-    return mean, max(squares - total * mean, 0.0) / (n - 1) if n > 1 else nan
-
-
 class SummaryBuilder:
     """Accumulates a summary over chunks of results (tables or DataFrames).
 
@@ -295,12 +129,12 @@ class SummaryBuilder:
         self.pair_counts: dict[tuple[str, str], npt.NDArray[np.int64]] = {}
         self.event_counts = dict.fromkeys(EVENTS, 0)
         self.columns = {
-            c: _Column(
+            c: ColumnState(
                 sketch=QuantileSketch() if sketch else None, kept=[] if keep_values else None
             )
             for c in (*DISTRIBUTION_COLUMNS, *PLAN_COLUMNS)
         }
-        self.risks: dict[str, _Risk] = {}
+        self.risks: dict[str, RiskState] = {}
         self.monthly: dict[str, npt.NDArray[np.int64]] = {}
         self.monthly_trials: dict[str, int] = {}
 
@@ -341,7 +175,7 @@ class SummaryBuilder:
         for name in (n.removeprefix(RISK_PREFIX) for n in col if n.startswith(RISK_PREFIX)):
             occurred = col[RISK_PREFIX + name].astype(np.bool_, copy=False)
             cost = col[RISK_COST_PREFIX + name].astype(np.float64, copy=False)
-            self.risks.setdefault(name, _Risk()).add(occurred, cost, npv)
+            self.risks.setdefault(name, RiskState()).add(occurred, cost, npv)
         for name, state in self.columns.items():
             state.add(col[name].astype(np.float64, copy=False))
             if self.trials > EXACT_LIMIT:
@@ -357,7 +191,7 @@ class SummaryBuilder:
         for key, k in other.event_counts.items():
             self.event_counts[key] += k
         for name, risk in other.risks.items():
-            self.risks.setdefault(name, _Risk()).merge(risk)
+            self.risks.setdefault(name, RiskState()).merge(risk)
         for key, counts in other.monthly.items():
             self.add_monthly_counts(key, counts, other.monthly_trials[key])
         for name, state in self.columns.items():

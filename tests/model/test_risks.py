@@ -18,7 +18,7 @@ from scipy import stats
 import simcrm
 from simcrm.analyses.compare import compare
 from simcrm.cli import main
-from simcrm.engine.run import summarize_directory
+from simcrm.engine.results import summarize_directory
 from simcrm.errors import ScenarioError
 from simcrm.scenario.costcurve import planned_budget
 from simcrm.scenario.load import scenario_digest, scenario_from_dict
