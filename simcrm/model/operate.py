@@ -148,6 +148,9 @@ def operate(
         cash_worth = worth_or_zero(worth)
         cash_running = money.running_month[order]
         cash_scale = np.broadcast_to(budget, n)[order]
+        # every operating (month, trial)'s cell, counted once at the end: one bincount
+        cells = np.empty(int(count[1 : months + 1].sum()), dtype=np.int64)
+        filled = 0
     stepper = BassStepper(s_state, LOOP_DTYPE)
     rows = np.empty((min(WINDOW_MONTHS, max(months, 1)), n), LOOP_DTYPE)  # a month a row
     previous = np.zeros(n, LOOP_DTYPE)  # adoption before the first month
@@ -201,10 +204,11 @@ def operate(
                     payers, amounts = spending[-1][1], spending[-1][2]
                     np.subtract.at(cash, payers, amounts)
             if cash_by_month is not None and m:  # the month's end, in calendar months
-                where = (s_go_live[:m] + (k - 1)) * CASH_BINS + cash_bin(cash[:m] / cash_scale[:m])
-                cash_by_month += np.bincount(where, minlength=cash_by_month.size).reshape(
-                    cash_by_month.shape
-                )
+                where = cells[filled : filled + m]
+                np.add(s_go_live[:m], k - 1, out=where)
+                where *= CASH_BINS
+                where += cash_bin(cash[:m] / cash_scale[:m])
+                filled += m
         own = (
             None
             if isinstance(v, float)
@@ -213,6 +217,9 @@ def operate(
         ledger.book(rows[: end - start, :first], start, spending, s_discount, own)
         start = end
 
+    if cash_by_month is not None:
+        flat = np.bincount(cells[:filled], minlength=cash_by_month.size)
+        cash_by_month += flat.reshape(cash_by_month.shape)
     abandoned = record.abandon_after >= 0
     stop = np.where(abandoned, record.abandon_after, left)  # last month of operation
     if isinstance(v, float):

@@ -266,12 +266,27 @@ def execution_cash(
     the implementation cost spent evenly over the months of execution, the cash at
     go-live in its month, and a project cut in execution flat at its cost until the
     horizon (:func:`simcrm.model.operate.cash_bin`: multiples of the budget)."""
-    counts = np.zeros((horizon, CASH_BINS), dtype=np.int64)
     scale = np.broadcast_to(budget, cost.shape)
-    for t in range(1, horizon + 1):
-        spending = np.where(live, t < go_live, True)
-        spent = -cost * np.minimum(t / months, 1.0)
-        cash = np.where(live & (t == go_live), at_go_live, spent)
-        shown = spending | (live & (t == go_live))
-        counts[t - 1] += np.bincount(cash_bin(cash[shown] / scale[shown]), minlength=CASH_BINS)
+    last = int(min(horizon, np.max(np.where(live, go_live, np.ceil(months)), initial=0)))
+    # trials sorted by the last month they are counted here, latest first: the trials of
+    # month t are then a prefix (no masks), and those going live in t end it
+    ends = np.minimum(np.where(live, go_live, last), last)
+    order = np.argsort(-ends, kind="stable")
+    cost_s, months_s, scale_s = cost[order], months[order], scale[order]
+    live_s, go_live_s, at_go_live_s = live[order], go_live[order], at_go_live[order]
+    reach = np.searchsorted(-ends[order], -np.arange(last + 2), side="right")
+    cells = np.empty(int(reach[1 : last + 1].sum()), dtype=np.int64)
+    filled = 0
+    for t in range(1, last + 1):  # months in which some project is still being built
+        m, going = int(reach[t]), int(reach[t + 1])
+        cash = -cost_s[:m] * np.minimum(t / months_s[:m], 1.0)
+        fix = np.flatnonzero(live_s[going:m] & (go_live_s[going:m] == t)) + going
+        cash[fix] = at_go_live_s[fix]
+        cells[filled : filled + m] = (t - 1) * CASH_BINS + cash_bin(cash / scale_s[:m])
+        filled += m
+    counts = np.bincount(cells[:filled], minlength=horizon * CASH_BINS).reshape(horizon, CASH_BINS)
+    flat = ~live  # projects cut in execution stay at their cost until the horizon
+    if last < horizon and flat.any():
+        bins = np.bincount(cash_bin(-cost[flat] / scale[flat]), minlength=CASH_BINS)
+        counts[last:] += bins
     return counts
