@@ -35,12 +35,20 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _interruptible() -> None:
+    """In the child, before exec: SIGINT back to its default, as at a terminal. A shell
+    running the suite in the background (``make test &``) starts it with SIGINT ignored,
+    and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         cli_command(out, *ONE_BLOCK, trials=TRIALS),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=_interruptible,
     )
 
 
@@ -184,7 +192,11 @@ def test_ctrl_c_of_a_local_dask_run_stops_every_process_cleanly(tmp_path: Path) 
     out = tmp_path / "run"
     command = cli_command(out, *ONE_BLOCK, "--workers", "2", trials=1000 * BLOCK_SIZE)
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_interruptible,
     )
     try:
         wait_for(lambda: len(_completed(out)) >= 2, TIMEOUT, "two chunks in the manifest")
