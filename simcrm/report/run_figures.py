@@ -184,23 +184,30 @@ def disagreement_figure(data: dict[str, Any]) -> Figure:
     return fig
 
 
-def adoption_fan_figure(data: dict[str, Any]) -> Figure:
-    """Fan chart: the median active share by month after go-live, with the 25–75% and
-    10–90% bands (operating projects; abandoned ones count as 0)."""
+def _fan(data: dict[str, Any], colour: str) -> tuple[Figure, Any]:
+    """A fan chart's figure and axes: the 10–90% and 25–75% bands and the median of
+    ``data["quantiles"]`` by ``data["months"]``, percent on the value axis."""
     fig = blank_figure(8.0, 4.2)
     ax = fig.subplots()
     months = np.asarray(data["months"])
     q = {k: np.asarray(v, dtype=np.float64) for k, v in data["quantiles"].items()}
-    ax.fill_between(months, q["0.1"], q["0.9"], color=BLUE, alpha=0.18, linewidth=0,
+    ax.fill_between(months, q["0.1"], q["0.9"], color=colour, alpha=0.18, linewidth=0,
                     label="10–90% of projects")  # fmt: skip
-    ax.fill_between(months, q["0.25"], q["0.75"], color=BLUE, alpha=0.35, linewidth=0,
+    ax.fill_between(months, q["0.25"], q["0.75"], color=colour, alpha=0.35, linewidth=0,
                     label="25–75%")  # fmt: skip
-    ax.plot(months, q["0.5"], color=BLUE, linewidth=2, label="median")
-    ax.set_ylim(0, 1)
+    ax.plot(months, q["0.5"], color=colour, linewidth=2, label="median")
     percent_axis(ax.yaxis)
+    ax.grid(alpha=0.3)
+    return fig, ax
+
+
+def adoption_fan_figure(data: dict[str, Any]) -> Figure:
+    """Fan chart: the median active share by month after go-live, with the 25–75% and
+    10–90% bands (operating projects; abandoned ones count as 0)."""
+    fig, ax = _fan(data, BLUE)
+    ax.set_ylim(0, 1)
     ax.set_xlabel("months after go-live", fontsize=9)
     ax.set_ylabel("active share of users", fontsize=9)
-    ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(f"{data['title']}\n(projects still operating; abandoned ones at 0)", fontsize=10)
     return fig
@@ -209,20 +216,10 @@ def adoption_fan_figure(data: dict[str, Any]) -> Figure:
 def cash_fan_figure(data: dict[str, Any]) -> Figure:
     """Fan chart of the cumulative undiscounted cash, in percent of the planned budget:
     the J-curve of spending during execution and paying back after go-live."""
-    fig = blank_figure(8.0, 4.2)
-    ax = fig.subplots()
-    months = np.asarray(data["months"])
-    q = {k: np.asarray(v, dtype=np.float64) for k, v in data["quantiles"].items()}
-    ax.fill_between(months, q["0.1"], q["0.9"], color=GREEN, alpha=0.18, linewidth=0,
-                    label="10–90% of projects")  # fmt: skip
-    ax.fill_between(months, q["0.25"], q["0.75"], color=GREEN, alpha=0.35, linewidth=0,
-                    label="25–75%")  # fmt: skip
-    ax.plot(months, q["0.5"], color=GREEN, linewidth=2, label="median")
+    fig, ax = _fan(data, GREEN)
     ax.axhline(0.0, color="black", linewidth=0.8)
-    percent_axis(ax.yaxis)
     ax.set_xlabel("months from the start of the project", fontsize=9)
     ax.set_ylabel("cumulative cash (% of the planned budget)", fontsize=9)
-    ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(f"{data['title']}\n(undiscounted; paid back where it crosses 0)", fontsize=10)
     return fig

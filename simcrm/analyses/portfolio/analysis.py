@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simcrm.analyses.portfolio.aggregate import aggregate
+from simcrm.analyses.portfolio.aggregate import aggregate, contingency
 from simcrm.analyses.portfolio.contribution import contribution_table
 from simcrm.analyses.portfolio.frontier import frontier
 from simcrm.analyses.portfolio.projects import Project, counts_of, unroll
@@ -206,6 +206,6 @@ def analyse_portfolio(
         frontier(portfolio, projects, (chosen_sample, sample)) if with_frontier else None,
         {
             "out_of_sample": evaluate(everything, sample, budget).to_dict(),
-            "contingency": aggregate(sample, everything, levels)["contingency"],
+            "contingency": contingency(sample, everything, levels),
         },
     )
