@@ -35,6 +35,7 @@ class Stage(IntEnum):
     INPUTS = 8
     CORRELATION = 9
     RISKS = 10
+    DESIGN = 11
 
 
 def block_generator(seed: int, block: int, stage: Stage) -> np.random.Generator:

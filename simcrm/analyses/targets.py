@@ -46,9 +46,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from simcrm.errors import InputError
 from simcrm.scenario.criteria import Criterion, compile_criteria
+from simcrm.scenario.load import read_text
 from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, FAIL_PREFIX, OUTPUT_COLUMNS
 from simcrm.scenario.paths import lookup, overridable
 from simcrm.scenario.schema import Scenario
+from simcrm.scenario.strict import NoBooleanNumbers
 from simcrm.stats.tails import hill_exponent
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -61,7 +63,7 @@ class TargetsError(InputError):
     """A targets file that cannot be read or does not fit the scenario."""
 
 
-class Target(BaseModel):
+class Target(NoBooleanNumbers):
     """One statistic of the outputs with the value it should take."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -131,7 +133,7 @@ class Target(BaseModel):
         return abs(self.value) or 1.0
 
 
-class TargetsFile(BaseModel):
+class TargetsFile(NoBooleanNumbers):
     """The whole targets file."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -157,11 +159,15 @@ def load_targets(
         parameter's field range — one line naming the field.
     """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TargetsError(str(path), str(path), "no such targets file") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise TargetsError(str(path), str(path), f"cannot be read as TOML ({err})") from None
+        text = read_text(path, "targets")  # at most 1 MB, UTF-8
+    except InputError as err:
+        allowed = "no such targets file" if err.allowed == "no such file" else err.allowed
+        raise TargetsError(err.field, err.value, allowed) from None
+    try:
+        data = tomllib.loads(text)
+    except (ValueError, RecursionError) as err:  # TOMLDecodeError, or nested too deeply
+        why = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+        raise TargetsError(str(path), text[:40], f"cannot be read as TOML ({why})") from None
     try:
         spec = TargetsFile.model_validate(data)
     except ValidationError as err:

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from simcrm.cli.args import positive_int
+from simcrm.cli.args import workers
 from simcrm.engine.executors import Executor, open_executor
 
 
@@ -15,9 +15,9 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
-        type=positive_int,
+        type=workers,
         default=1,
-        help="processes of a local Dask cluster (default 1: in this process)",
+        help="processes of a local Dask cluster, at most the machine's cores (default 1: in this process)",
     )
     where.add_argument(
         "--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://host:8786"

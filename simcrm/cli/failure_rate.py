@@ -10,7 +10,7 @@ from rich.table import Table
 
 from simcrm.analyses.failure_rate import Observation, analyse, parse_observed, posterior_weights
 from simcrm.analyses.survey import SurveyDesign
-from simcrm.cli.args import positive_int, probability, scenario_path, seed
+from simcrm.cli.args import positive_int, probability, scenario_path, seed, tolerance
 from simcrm.cli.executor_options import add_executor_options, executor_from
 from simcrm.engine.defaults import resolve
 from simcrm.errors import InputError
@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
     p.add_argument("--criterion", metavar="NAME", help="the criterion the observation counts")
     p.add_argument(
         "--tolerance",
-        type=float,
+        type=tolerance,
         default=2.0,
         help="ABC: accept worlds within this many projects of K/N (default 2)",
     )

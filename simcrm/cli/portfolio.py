@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from simcrm.analyses.portfolio import PortfolioResult, analyse_portfolio
-from simcrm.cli.args import portfolio_path, positive_int, probability, seed
+from simcrm.cli.args import finite_number, open_probability, portfolio_path, positive_int, seed
 from simcrm.cli.executor_options import add_executor_options, executor_from
 from simcrm.cli.portfolio_table import print_portfolio
 from simcrm.engine.store import encode_chunk, versions
@@ -39,8 +39,8 @@ def register(sub: Any) -> None:
         "--selection-trials", type=positive_int, help="trials of the selection programme"
     )
     p.add_argument("--seed", type=seed, help="default: the file's")
-    p.add_argument("--budget", type=float, help="total budget (default: the file's)")
-    p.add_argument("--alpha", type=probability, help="P(overspending) allowed")
+    p.add_argument("--budget", type=finite_number, help="total budget (default: the file's)")
+    p.add_argument("--alpha", type=open_probability, help="P(overspending) allowed")
     p.add_argument("--no-frontier", action="store_true", help="skip the efficient frontier")
     p.add_argument(
         "--size",

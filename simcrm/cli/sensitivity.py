@@ -27,7 +27,7 @@ from typing import Any
 from rich.table import Table
 
 from simcrm.analyses.sensitivity import rank, tornado, variance
-from simcrm.cli.args import positive_int, scenario_path, seed
+from simcrm.cli.args import percentile_pair, positive_int, scenario_path, seed
 from simcrm.cli.executor_options import add_executor_options, executor_from
 from simcrm.engine.defaults import resolve
 from simcrm.errors import InputError
@@ -106,7 +106,7 @@ def register(sub: Any) -> None:
     p.add_argument("--seed", type=seed, help="root seed (default: the scenario's)")
     p.add_argument(
         "--percentiles",
-        type=_percentiles,
+        type=percentile_pair,
         metavar="LOW,HIGH",
         help="tornado: the percentiles each input is held at (default 10,90)",
     )

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field
 
-from simcrm.distributions._base import Num, _Base, stats
+from simcrm.distributions._base import MAX_MAGNITUDE, _Base, stats
 
 
 class Poisson(_Base):
     """Poisson counts with mean ``lam``."""
 
     kind: Literal["poisson"] = "poisson"
-    lam: Num = Field(ge=0)
+    lam: Annotated[float, Field(strict=True, ge=0, le=MAX_MAGNITUDE)]
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         return stats.poisson, (self.lam,)
@@ -31,7 +31,7 @@ class Bernoulli(_Base):
     """1 with probability ``p``, else 0."""
 
     kind: Literal["bernoulli"] = "bernoulli"
-    p: Num = Field(ge=0, le=1)
+    p: Annotated[float, Field(strict=True, ge=0, le=1)]
 
     def _scipy(self) -> tuple[Any, tuple[float, ...]]:
         return stats.bernoulli, (self.p,)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import math
 from pathlib import Path
 from typing import Literal, Self
@@ -80,17 +82,55 @@ class Discrete(_Finite):
         return rng.choice(x, size=size, p=prob)
 
 
-def _read_column(path: Path, column: str) -> tuple[float, ...]:
-    """Read one numeric column of a CSV file; any failure is a ValueError naming both."""
+MAX_DATA_BYTES = 50_000_000
+"""Largest data file an empirical distribution reads (50 MB, as ``simcrm fit``)."""
+MAX_DATA_ROWS = 1_000_000
+"""Most data rows an empirical distribution reads (as ``simcrm fit``)."""
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a file of at most ``limit`` bytes, reading no more than ``limit + 1``
+    (``/dev/zero`` or a growing file is refused at once, not read to the end).
+
+    Raises
+    ------
+    OSError
+        The file cannot be opened or read.
+    ValueError
+        It holds more than ``limit`` bytes.
+    """
+    with path.open("rb") as fh:
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise ValueError(f"larger than {limit:,} bytes (the limit)")
+    return raw
+
+
+def _read_column(path: Path, column: str) -> tuple[tuple[float, ...], str]:
+    """One numeric column of a CSV file, and the SHA-256 of the file's bytes; any failure
+    is a ValueError naming both the file and the column."""
     where = f"empirical file {str(path)!r}, column {column!r}"
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            if column not in (names := reader.fieldnames or []):
-                raise ValueError(f"{where}: no such column (columns: {', '.join(names)})")
-            cells = [(reader.line_num, row[column]) for row in reader]
+        raw = read_bounded(path, MAX_DATA_BYTES)
+        text = raw.decode("utf-8-sig")
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if column not in (names := reader.fieldnames or []):
+            raise ValueError(f"{where}: no such column (columns: {', '.join(names)})")
+        cells: list[tuple[int, str]] = []
+        for row in reader:
+            if len(cells) >= MAX_DATA_ROWS:
+                raise ValueError(
+                    f"{where}: more than {MAX_DATA_ROWS:,} data rows (at most "
+                    f"{MAX_DATA_ROWS:,} are read)"
+                )
+            cells.append((reader.line_num, row[column]))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValueError(f"{where}: cannot read the file ({exc})") from exc
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ValueError(f"{where}: cannot read the file ({why})") from exc
+    except ValueError as exc:
+        if str(exc).startswith(where):
+            raise
+        raise ValueError(f"{where}: {exc}") from None
     out = []
     for line, cell in cells:
         try:
@@ -102,14 +142,15 @@ def _read_column(path: Path, column: str) -> tuple[float, ...]:
         out.append(x)
     if not out:
         raise ValueError(f"{where}: no values")
-    return tuple(out)
+    return tuple(out), hashlib.sha256(raw).hexdigest()
 
 
 class Empirical(_Finite):
     """Bootstrap from data: inline ``values``, or a CSV ``file`` and its ``column``.
 
     A relative ``file`` is resolved against the scenario file's folder (``base_dir`` in
-    the validation context), else the current directory; the data are read on loading.
+    the validation context), else the current directory; the data are read on loading
+    (at most 50 MB and 1,000,000 data rows).
     """
 
     kind: Literal["empirical"] = "empirical"
@@ -117,6 +158,7 @@ class Empirical(_Finite):
     file: str | None = None
     column: str | None = None
     _data: tuple[float, ...] = PrivateAttr(default=())
+    _file_sha256: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
     def _load(self, info: ValidationInfo) -> Self:
@@ -135,8 +177,15 @@ class Empirical(_Finite):
                 raise ValueError(f"file {self.file!r} needs column: the CSV column to read")
             ctx = info.context if isinstance(info.context, dict) else {}
             base = Path(ctx.get("base_dir") or Path.cwd())
-            self._data = _read_column(base / Path(self.file).expanduser(), self.column)
+            self._data, self._file_sha256 = _read_column(
+                base / Path(self.file).expanduser(), self.column
+            )
         return self
+
+    def file_sha256(self) -> str:
+        """SHA-256 of the bytes of the CSV file read ('' for inline values): part of the
+        identity of a run (:func:`simcrm.scenario.load.scenario_digest`)."""
+        return self._file_sha256
 
     def data(self) -> np.ndarray:
         """The observations (a new float64 array)."""

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -133,6 +133,12 @@ class LogNormal(ByPercentiles):
     p99: Pos | None = None
 
     _OWN = ("mu", "sigma")
+    # exp(mu + 8 sigma), the largest value a run can draw, and the mean exp(mu + sigma²/2)
+    # stay finite (below e^180 ≈ 1e78); a median e^100 is far beyond any amount of money
+    _BOUNDS: ClassVar[dict[str, tuple[float, float, str]]] = {
+        "mu": (-100.0, 100.0, "the median is exp(mu)"),
+        "sigma": (0.0, 10.0, "a spread of more than 10 in the log would overflow"),
+    }
 
     def _fit(self, u: FloatArray, x: FloatArray) -> tuple[float, ...]:
         return lognormal_fit(u, x)

@@ -9,11 +9,11 @@ parameters (:mod:`simcrm.distributions.percentiles`).
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from simcrm.distributions._base import High, Num, Pos, _Base, _not_below, _u, stats
 from simcrm.distributions.percentile_solvers import (
@@ -182,6 +182,11 @@ class Beta(ByPercentiles):
 
     _OWN = ("a", "b")
     _INSIDE = True
+    # shapes below 1e-3 put every draw on an end, in floating point; above 1e6, a spike
+    _BOUNDS: ClassVar[dict[str, tuple[float, float, str]]] = {
+        "a": (1e-3, 1e6, "shapes outside [0.001, 1e6] are not numerically safe"),
+        "b": (1e-3, 1e6, "shapes outside [0.001, 1e6] are not numerically safe"),
+    }
 
     def _fit(self, u: FloatArray, x: FloatArray) -> tuple[float, ...]:
         return beta_fit(u, x, self.low, self.high)
@@ -209,7 +214,7 @@ class Pert(_ThreePoint):
     """
 
     kind: Literal["pert"] = "pert"
-    lamb: Pos = 4.0
+    lamb: Annotated[Pos, Field(le=1000.0)] = 4.0
     p1: MaybeNum = None
     p5: MaybeNum = None
     p10: MaybeNum = None
@@ -263,6 +268,9 @@ class Gamma(ByPercentiles):
     p99: MaybePos = None
 
     _OWN = ("shape", "scale")
+    _BOUNDS: ClassVar[dict[str, tuple[float, float, str]]] = {
+        "shape": (1e-3, 1e6, "shapes outside [0.001, 1e6] are not numerically safe")
+    }
 
     def _fit(self, u: FloatArray, x: FloatArray) -> tuple[float, ...]:
         return gamma_fit(u, x)

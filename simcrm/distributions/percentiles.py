@@ -61,6 +61,8 @@ class ByPercentiles(_Base):
     """How many percentiles the kind takes."""
     _INSIDE: ClassVar[bool] = False
     """Percentiles must lie strictly between the fields ``low`` and ``high``."""
+    _BOUNDS: ClassVar[dict[str, tuple[float, float, str]]] = {}
+    """Own parameter → the closed interval it must lie in (given or solved), and why."""
 
     _solved: tuple[float, ...] = PrivateAttr(default=())
 
@@ -102,6 +104,14 @@ class ByPercentiles(_Base):
             self._solved = tuple(float(getattr(self, name)) for name in self._OWN)
         else:
             raise ValueError(f"{need} (got {got})")
+        for name, value in zip(self._OWN, self._solved, strict=True):
+            low, high, why = self._BOUNDS.get(name, (-math.inf, math.inf, ""))
+            if not low <= value <= high:
+                how = "solved from the percentiles" if given else "given"
+                raise ValueError(
+                    f"{self._key(name)} = {value:.6g} ({how}) must lie within "
+                    f"[{low:g}, {high:g}]: {why}"
+                )
         return self
 
     def percentiles(self) -> dict[int, float]:

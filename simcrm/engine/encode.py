@@ -1,7 +1,9 @@
-"""What a run keeps of a chunk: the bytes of its Parquet file and the summary of its trials.
+"""What a run keeps of a chunk: its Parquet file (or the table to encode) and its summary.
 
-The worker encodes, so the client only writes bytes: workers need no access to the
-client's disk, and the files are the same bytes on every executor (docs/model.md §8).
+On a cluster the worker encodes, so the client only writes bytes: workers need no access
+to the client's disk, and the files are the same bytes on every executor (docs/model.md
+§8). In this process the table is handed over unencoded, and the run encodes and writes
+it on a second thread while the next chunk is computed (:mod:`simcrm.engine.writer`).
 """
 
 from __future__ import annotations
@@ -21,22 +23,53 @@ from simcrm.stats.summary import SummaryBuilder
 
 @dataclass(frozen=True)
 class EncodedChunk:
-    """A computed chunk: its Parquet file's bytes and the summary of its trials."""
+    """A computed chunk: its Parquet bytes (or its table and metadata, to encode), and
+    the summary of its trials."""
 
     rows: int
-    parquet: npt.NDArray[np.uint8]
+    parquet: npt.NDArray[np.uint8] | None
     summary: SummaryBuilder
+    table: pa.Table | None = None
+    metadata: dict[str, str] | None = None
+
+    def encoded(self) -> npt.NDArray[np.uint8]:
+        """The chunk's Parquet bytes (encoding the table if it was handed over as one)."""
+        if self.parquet is not None:
+            return self.parquet
+        if self.table is None or self.metadata is None:
+            raise ValueError("a chunk computed without its data has no file")
+        return encode_chunk(self.table, self.metadata)
 
 
 @dataclass(frozen=True)
 class EncodeChunk:
-    """Reducer of a run: encode the chunk as Parquet (with ``provenance``) and summarise it.
+    """Reducer of a run: summarise the chunk, and encode it as Parquet with ``provenance``.
 
-    ``sketch``: keep quantile sketches (runs beyond the exact-percentile limit).
+    Attributes
+    ----------
+    provenance
+        What each file records of its origin.
+    sketch
+        Keep quantile sketches (runs beyond the exact-percentile limit).
+    encode
+        Encode here (a worker); False: hand the table over (see the module docstring).
+    data
+        Keep the table at all (False: summary-only runs).
+    columns
+        Keep only these outputs (and ``trial``); all when None.
+    keep_values
+        Keep the distribution columns' values for exact percentiles.
+    replicates
+        Count each block's proportions (runs with a sampling design).
     """
 
     provenance: dict[str, str]
     sketch: bool
+    encode: bool = True
+    data: bool = True
+    columns: tuple[str, ...] | None = None
+    keep_values: bool = False
+    replicates: bool = False
 
     def __call__(self, job: Job, chunk: Chunk, columns: Columns) -> EncodedChunk:
         """Encode and summarise one chunk's columns (and its monthly adoption counts,
@@ -44,10 +77,19 @@ class EncodeChunk:
         columns = dict(columns)
         monthly = {key: columns.pop(key) for key in MONTHLY_KEYS if key in columns}
         table = pa.table(columns)
-        summary = SummaryBuilder(keep_values=False, sketch=self.sketch)
+        summary = SummaryBuilder(
+            keep_values=self.keep_values, sketch=self.sketch, replicates=self.replicates
+        )
         summary.add(table)
         provenance = dict(self.provenance)
         for key, counts in monthly.items():
             summary.add_monthly_counts(key, np.asarray(counts, dtype=np.int64))
             provenance[key] = encode_counts(counts)
+        if not self.data:
+            return EncodedChunk(table.num_rows, None, summary)
+        if self.columns is not None:
+            keep = ["trial", *(c for c in self.columns if c != "trial")]
+            table = table.select(keep)
+        if not self.encode:
+            return EncodedChunk(table.num_rows, None, summary, table, provenance)
         return EncodedChunk(table.num_rows, encode_chunk(table, provenance), summary)

@@ -28,13 +28,16 @@ def summarize_files(
     *,
     keep_values: bool = True,
     sketch: bool = True,
+    replicates: bool = False,
 ) -> SummaryBuilder:
     """Summarise chunk files (in block order), reading a batch of rows at a time.
 
     Distribution values are kept for exact percentiles while there are at most
     :data:`~simcrm.stats.summary.EXACT_LIMIT` trials; beyond, only the bounded sketch is.
     """
-    builder = SummaryBuilder(crosstab, keep_values=keep_values, sketch=sketch)
+    builder = SummaryBuilder(
+        crosstab, keep_values=keep_values, sketch=sketch, replicates=replicates
+    )
     for path in files:
         try:
             reader = pq.ParquetFile(path)
@@ -76,7 +79,20 @@ def summarize_directory(out: Path, crosstab: Sequence[str] | None = None) -> Sum
             reason = str(err)[:120]
             raise ResultsError(str(f), f.name, f"damaged: not a Parquet chunk ({reason})") from None
     pair = (crosstab[0], crosstab[1]) if crosstab is not None and len(crosstab) == 2 else None
-    return summarize_files(files, pair, sketch=trials > summaries.EXACT_LIMIT).result()
+    ident = manifest.get("identity")
+    ident = ident if isinstance(ident, dict) else {}
+    if ident.get("data") is False or ident.get("columns") is not None:
+        raise ResultsError(
+            str(out),
+            "--no-data" if ident.get("data") is False else "--columns",
+            "this run kept only its summary (or some columns), so its summary cannot be "
+            "recomputed from its files; use its summary.json, or run it again in full",
+        )
+    replicates = ident.get("sampling", "mc") != "mc"
+    builder = summarize_files(
+        files, pair, sketch=trials > summaries.EXACT_LIMIT, replicates=replicates
+    )
+    return builder.result()
 
 
 def load_summary(out: Path) -> tuple[dict[str, Any], Summary]:

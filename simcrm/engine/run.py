@@ -12,47 +12,41 @@ import shlex
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import simcrm.stats.summary as summaries
 from simcrm.engine.blocks import DEFAULT_CHUNK_TRIALS, Chunk, Job, plan_chunks
 from simcrm.engine.defaults import resolve
-from simcrm.engine.encode import EncodeChunk
-from simcrm.engine.executors import Executor, open_executor
+from simcrm.engine.encode import EncodeChunk, EncodedChunk
+from simcrm.engine.executors import Executor, InProcess, open_executor
 from simcrm.engine.mapping import map_chunks
+from simcrm.engine.precision import Precision, half_widths, reached
 from simcrm.engine.results import summarize_files
 from simcrm.engine.store import (
     FORMAT,
     MANIFEST,
     SUMMARY,
-    chunk_digest,
     chunk_is_whole,
     chunk_path,
     file_digest,
     now,
     prepare_directory,
-    read_column,
     run_lock,
     versions,
-    write_bytes,
     write_json,
 )
+from simcrm.engine.writer import ChunkWriter
 from simcrm.errors import ResultsError
+from simcrm.model.design import check_sampling
 from simcrm.scenario.load import scenario_digest
 from simcrm.scenario.schema import Scenario
 from simcrm.stats.run_summary import Summary
 from simcrm.stats.summary import SummaryBuilder
 from simcrm.streams import BLOCK_SIZE
-
-MANIFEST_SHARE = 0.05
-"""Largest share of the time spent rewriting the manifest as chunks complete: it is
-rewritten after every chunk unless that would take more (a very long run's manifest is
-large), so a killed run redoes at most the chunks finished since the last rewrite."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +75,19 @@ class RunRequest:
         The scenario file, to state the command that resumes the run.
     inputs
         Also write a column ``in_<path>`` for every sampled input.
+    sampling
+        ``"mc"``, ``"lhs"`` or ``"sobol"`` (:mod:`simcrm.model.design`).
+    data
+        Write the per-trial table (False: the summary only, for runs too large to keep).
+    columns
+        Keep only these outputs in the table (``trial`` always); the summary still sees
+        every output.
+    extend
+        Grow the finished run in ``out`` to ``trials``: its chunks are kept, the rest
+        computed (the same bytes as a fresh run of ``trials``).
+    precision
+        Stop as soon as these targets are reached (checked in block order); ``trials``
+        is then the cap.
     """
 
     scenario: Scenario
@@ -94,6 +101,17 @@ class RunRequest:
     scheduler: str | None = None
     scenario_path: Path | None = None
     inputs: bool = False
+    sampling: str = "mc"
+    data: bool = True
+    columns: tuple[str, ...] | None = None
+    extend: bool = False
+    precision: Precision | None = None
+
+    @property
+    def reusable(self) -> bool:
+        """Whether chunk files hold everything the summary reads (so a resumed or
+        extended run can reuse them): the whole table is written."""
+        return self.data and self.columns is None
 
     @property
     def n(self) -> int:
@@ -124,7 +142,24 @@ def identity(request: RunRequest) -> dict[str, Any]:
         "simcrm": found["simcrm"],
         "numpy": found["numpy"],
         "pyarrow": found["pyarrow"],
-    } | ({"inputs": True} if request.inputs else {})
+    } | _options(request)
+
+
+def _options(request: RunRequest) -> dict[str, Any]:
+    """The identity's entries of the options a run has only when asked (so a plain run's
+    identity, and bytes, stay as they were)."""
+    found: dict[str, Any] = {}
+    if request.inputs:
+        found["inputs"] = True
+    if request.sampling != "mc":
+        found["sampling"] = request.sampling
+    if not request.data:
+        found["data"] = False
+    if request.columns is not None:
+        found["columns"] = list(request.columns)
+    if request.precision is not None:
+        found["precision"] = request.precision.to_dict()
+    return found
 
 
 def command(request: RunRequest) -> str | None:
@@ -148,6 +183,14 @@ def command(request: RunRequest) -> str | None:
     ]
     if request.inputs:
         words.append("--inputs")
+    if request.sampling != "mc":
+        words += ["--sampling", request.sampling]
+    if not request.data:
+        words.append("--no-data")
+    if request.columns is not None:
+        words += ["--columns", ",".join(request.columns)]
+    if request.precision is not None:
+        words += request.precision.words()
     if request.scheduler is not None:
         words += ["--scheduler", request.scheduler]
     elif request.workers > 1:
@@ -192,12 +235,26 @@ def execute(
         After recording in the manifest that the run is interrupted and how to resume it.
     """
     resolve(trials=request.n, seed=request.root_seed)
+    check_sampling(request.sampling)
     chunks = plan_chunks(request.n, request.chunk_trials)
     with run_lock(request.directory):
         if executor is not None:
             return _execute(request, chunks, executor, progress)
         with open_executor(request.workers, request.scheduler) as pool:
             return _execute(request, chunks, pool, progress)
+
+
+def _provenance(request: RunRequest, ident: dict[str, Any]) -> dict[str, str]:
+    """What every chunk file of the run records of where it comes from."""
+    provenance = {
+        "seed": str(request.root_seed),
+        "scenario_digest": ident["scenario_digest"],
+        "numpy": ident["numpy"],
+        "simcrm": ident["simcrm"],
+    }
+    if request.sampling != "mc":
+        provenance["sampling"] = request.sampling
+    return provenance
 
 
 def _execute(
@@ -208,50 +265,62 @@ def _execute(
 ) -> Summary:
     out = request.directory
     ident = identity(request)
-    provenance = {
-        "seed": str(request.root_seed),
-        "scenario_digest": ident["scenario_digest"],
-        "numpy": ident["numpy"],
-        "simcrm": ident["simcrm"],
-    }
-    listed = prepare_directory(out, ident, force=request.force, resume=request.resume)
-    recorded = listed
+    provenance = _provenance(request, ident)
+    listed = prepare_directory(
+        out, ident, force=request.force, resume=request.resume, extend=request.extend
+    )
+    recorded = listed if request.reusable else {}
     done = {
         c.name
         for c in chunks
-        if c.name in listed
+        if c.name in recorded
         and chunk_is_whole(chunk_path(out, c.name), c.trials(request.n), provenance)
         and recorded.get(c.name) == file_digest(chunk_path(out, c.name))
     }
-    sketch = request.n > summaries.EXACT_LIMIT
     manifest = _new_manifest(request, ident, len(chunks), done, pool.description)
     manifest["chunk_sha256"] = {name: str(recorded[name]) for name in sorted(done)}
     write_json(out / MANIFEST, manifest)
     todo = [c for c in chunks if c.name not in done]
     if progress is not None:
         progress(request.n - sum(c.trials(request.n) for c in todo))
-    job = Job(request.scenario, request.root_seed, request.n, inputs=request.inputs, monthly=True)
-    written = spent = 0.0
+    job = Job(
+        request.scenario,
+        request.root_seed,
+        request.n,
+        inputs=request.inputs,
+        monthly=True,
+        sampling=request.sampling,
+    )
+    sketch = request.n > summaries.EXACT_LIMIT or request.precision is not None
+    local = isinstance(pool, InProcess)
+    encoder = EncodeChunk(
+        provenance,
+        sketch,
+        encode=not local,
+        data=request.data,
+        columns=request.columns,
+        keep_values=request.n <= summaries.EXACT_LIMIT or request.precision is not None,
+        replicates=request.sampling != "mc",
+    )
     try:
-        results = map_chunks(job, EncodeChunk(provenance, sketch), pool, todo)
-        summary = SummaryBuilder(request.scenario.crosstab_pair(), keep_values=False, sketch=sketch)
-        for c in chunks:  # while a cluster computes the first new chunks
-            if c.name in done:
-                files = [chunk_path(out, c.name)]
-                summary.merge(summarize_files(files, keep_values=False, sketch=sketch))
-        for chunk, result in results:
-            write_bytes(chunk_path(out, chunk.name), result.parquet)
-            manifest["chunk_sha256"][chunk.name] = chunk_digest(result.parquet)
-            summary.merge(result.summary)
-            manifest["completed_chunks"].append(chunk.name)
-            if spent <= MANIFEST_SHARE * (time.monotonic() - written):
-                written = time.monotonic()
-                _record(out, manifest, "running")
-                spent = time.monotonic() - written
-            if progress is not None:
-                progress(result.rows)
-        final = summary.result(exact_values=lambda column: read_column(out, column))
+        record = lambda status: _record(out, manifest, status)  # noqa: E731
+        with ChunkWriter(out, manifest, record, write=request.data, background=local) as writer:
+            results = map_chunks(job, encoder, pool, todo)
+            try:
+                summary = _join(request, chunks, done, results, writer, progress)
+            finally:
+                close = getattr(results, "close", None)
+                if close is not None:
+                    close()
+            writer.finish()
+        kept = {c.name for c in chunks if c.first * BLOCK_SIZE < summary.trials}
+        if summary.trials < request.n:  # stopped at its precision
+            _stopped(request, manifest, summary, ident)
+        final = summary.result()
         write_json(out / SUMMARY, final.to_dict())
+        for name in sorted(set(listed) - kept):  # an extended run's old last chunk
+            chunk_path(out, name).unlink(missing_ok=True)
+        manifest["completed_chunks"] = [n for n in manifest["completed_chunks"] if n in kept]
         manifest["percentiles"] = summary.accuracy()
         manifest["finished"] = now()
         _record(out, manifest, "complete")
@@ -269,6 +338,88 @@ def _execute(
         _record(out, manifest, "failed", resume_hint(request))
         raise
     return final
+
+
+def _join(
+    request: RunRequest,
+    chunks: list[Chunk],
+    done: set[str],
+    results: Iterator[tuple[Chunk, EncodedChunk]],
+    writer: ChunkWriter,
+    progress: Callable[[int], None] | None,
+) -> SummaryBuilder:
+    """The summary of the run's chunks, each joined in block order as it completes.
+
+    A chunk joins the run when every chunk before it has: it is then written and its
+    summary merged, so the results directory always holds a prefix of the run. With a
+    precision the targets are checked after each join, and the run stops (the chunks
+    still computing are dropped) as soon as they hold: the decision depends on the
+    trials alone, not on the order in which chunks finish.
+    """
+    summary = SummaryBuilder(
+        request.scenario.crosstab_pair(),
+        keep_values=True,  # the chunks' values while the run has few enough
+        sketch=request.n > summaries.EXACT_LIMIT or request.precision is not None,
+        replicates=request.sampling != "mc",
+    )
+    waiting: dict[int, tuple[Chunk, EncodedChunk]] = {}
+    index = {c.name: i for i, c in enumerate(chunks)}
+    order = iter(enumerate(chunks))
+    position, following = next(order, (len(chunks), None))
+
+    def reused(chunk: Chunk) -> SummaryBuilder:
+        return summarize_files(
+            [chunk_path(request.directory, chunk.name)],
+            keep_values=request.n <= summaries.EXACT_LIMIT or request.precision is not None,
+            sketch=summary.columns["npv"].sketch is not None,
+            replicates=request.sampling != "mc",
+        )
+
+    def advance() -> bool:
+        """Join every chunk that can; True once the precision is reached."""
+        nonlocal position, following
+        while following is not None:
+            if following.name in done:
+                summary.merge(reused(following))
+            elif position in waiting:
+                chunk, result = waiting.pop(position)
+                writer.put(chunk, result)
+                summary.merge(result.summary)
+                if progress is not None:
+                    progress(result.rows)
+            else:
+                return False
+            position, following = next(order, (len(chunks), None))
+            if request.precision is not None and reached(half_widths(summary, request.precision)):
+                return True
+        return False
+
+    if advance():
+        return summary
+    for chunk, result in results:
+        waiting[index[chunk.name]] = (chunk, result)
+        if advance():
+            return summary
+    return summary
+
+
+def _stopped(
+    request: RunRequest, manifest: dict[str, Any], summary: SummaryBuilder, ident: dict[str, Any]
+) -> None:
+    """Make the manifest of a run stopped at its precision that of a fixed run of the
+    trials it made (the same files), recording the targets and what they reached."""
+    assert request.precision is not None
+    fixed = replace(request, trials=summary.trials, precision=None, resume=False)
+    widths = half_widths(summary, request.precision)
+    manifest["identity"] = identity(fixed)
+    manifest["trials"] = summary.trials
+    manifest["chunks"] = len(plan_chunks(summary.trials, request.chunk_trials))
+    manifest["command"] = command(fixed)
+    manifest["precision"] = {
+        "targets": request.precision.to_dict(),
+        "cap": request.n,
+        "reached": {name: {"half_width": w, "target": t} for name, (w, t) in widths.items()},
+    }
 
 
 def _new_manifest(
@@ -295,6 +446,9 @@ def _new_manifest(
         "versions": versions(),
         "executor": executor,
         "command": command(request),
+        "scenario_path": (
+            None if request.scenario_path is None else str(request.scenario_path.resolve())
+        ),
         "started": now(),
         "finished": None,
         "reused_chunks": sorted(done),

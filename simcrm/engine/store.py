@@ -263,7 +263,7 @@ def run_lock(out: Path) -> Iterator[None]:
 
 
 def prepare_directory(
-    out: Path, identity: dict[str, Any], *, force: bool, resume: bool
+    out: Path, identity: dict[str, Any], *, force: bool, resume: bool, extend: bool = False
 ) -> dict[str, str | None]:
     """Make ``out`` ready for a run and return the chunks already complete, each with the
     SHA-256 its manifest recorded (None if it recorded none).
@@ -274,7 +274,9 @@ def prepare_directory(
     own files (:data:`OWN_ENTRIES`) and refuses a directory holding anything else. With
     ``resume`` the chunks the manifest lists as complete and whose files exist are kept
     (the caller checks their content against the recorded digest); otherwise the run starts
-    from scratch. Temporary files of a killed run are removed.
+    from scratch. With ``extend`` the directory must hold a run that differs from this
+    one in its number of trials alone, and no more than it: its chunks are kept as with
+    ``resume``. Temporary files of a killed run are removed.
 
     Raises
     ------
@@ -282,21 +284,23 @@ def prepare_directory(
         The directory is refused or cannot be written.
     """
     try:
-        return _prepare(out, identity, force=force, resume=resume)
+        return _prepare(out, identity, force=force, resume=resume, extend=extend)
     except OSError as err:
         reason = err.strerror or str(err)
         raise ResultsError("--out", str(out), f"cannot write there ({reason})") from err
 
 
 def _prepare(
-    out: Path, identity: dict[str, Any], *, force: bool, resume: bool
+    out: Path, identity: dict[str, Any], *, force: bool, resume: bool, extend: bool
 ) -> dict[str, str | None]:
     if out.exists() and not out.is_dir():
         raise ResultsError("--out", str(out), "this is a file; give a directory")
     done: dict[str, str | None] = {}
+    if extend and not (out / MANIFEST).is_file():
+        raise ResultsError("--extend", str(out), "no simcrm run there (no manifest.json)")
     if out.exists() and any(out.iterdir()):
-        old = _previous_run(out, identity, force=force)
-        if resume and old is not None:
+        old = _grown_run(out, identity) if extend else _previous_run(out, identity, force=force)
+        if (resume or extend) and old is not None:
             listed = old.get("completed_chunks", [])
             digests = old.get("chunk_sha256")
             digests = digests if isinstance(digests, dict) else {}
@@ -347,6 +351,32 @@ def _previous_run(out: Path, identity: dict[str, Any], *, force: bool) -> dict[s
         f"it holds a different run (differs in {', '.join(changed)}); "
         "choose another --out or use --force to replace it",
     )
+
+
+def _grown_run(out: Path, identity: dict[str, Any]) -> dict[str, Any]:
+    """The manifest of the run in ``out`` that ``identity`` extends (the same run but for
+    its number of trials, which may only grow)."""
+    old = read_json(out / MANIFEST)
+    known = old.get("identity")
+    known = known if isinstance(known, dict) else {}
+    changed = sorted(
+        k for k in {*identity, *known} if k != "trials" and known.get(k) != identity.get(k)
+    )
+    if changed:
+        raise ResultsError(
+            "--extend",
+            str(out),
+            f"it holds a run that differs in more than its trials ({', '.join(changed)}); "
+            "only the trials of a run can be extended",
+        )
+    before = known.get("trials")
+    if not isinstance(before, int) or before > identity["trials"]:
+        raise ResultsError(
+            "--trials",
+            str(identity["trials"]),
+            f"--extend grows a run: give at least its {before} trials",
+        )
+    return old
 
 
 def _only_own_files(out: Path) -> None:

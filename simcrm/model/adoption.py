@@ -81,7 +81,8 @@ def draw_adoption(params: Parameters, rng: np.random.Generator, n: int) -> Adopt
     if np.any(np.asarray(chance) > 0.0) or getattr(rate_given, "kind", "fixed") != "fixed":
         rate = params.draw("adoption.rejection_rate", rng, n)
         if np.any(np.asarray(chance) > 0.0):
-            rejection = np.where(rng.random(n) < chance, rate, 0.0)
+            rejects = params.uniforms("adoption.rejection", rng.random(n)) < chance
+            rejection = np.where(rejects, rate, 0.0)
     onset = params.scenario.adoption.rejection_onset_months
     return AdoptionState(
         ceiling, np.minimum(innovation, 1.0), imitation, discontinuance, rejection, onset
@@ -126,13 +127,19 @@ class Rejection:
         self._gone = np.zeros(n, dtype=np.bool_)
 
     def step(
-        self, month: int, active: Shares, out: Shares, count: int, ceiling: FloatArray
+        self,
+        month: int,
+        active: Shares,
+        out: Shares,
+        count: int,
+        ceiling: FloatArray | None = None,
     ) -> None:
         """Month ``month`` of the first ``count`` trials: overwrite the rejecting ones' ``out``.
 
-        ``active`` is the month before (read at the onset only); ``ceiling`` the state's.
+        ``active`` is the month before (read at the onset only); ``ceiling`` the state's,
+        written with the new ceilings if given (else :meth:`sync` writes them on demand).
         """
-        j = int(np.searchsorted(self.at, count))  # those still operating
+        j = int(self.at.searchsorted(count))  # those still operating
         at, a, m = self.at[:j], self.a[:j], self.m[:j]
         lost, term = self._work[0, :j], self._work[1, :j]
         if month == self.onset + 1:
@@ -148,8 +155,19 @@ class Rejection:
         np.minimum(a, m, out=a)
         if self.floor:
             np.maximum(a, 0.0, out=a)
-        out[at] = a
-        ceiling[at] = m
+        # rounded to the rows' type first: the same values, and a cheaper scatter
+        out[at] = a if out.dtype == a.dtype else a.astype(out.dtype)
+        if ceiling is not None:
+            ceiling[at] = m
+
+    def sync(self, ceiling: FloatArray) -> None:
+        """Write the current ceilings of the rejecting trials to ``ceiling`` (the state's).
+
+        A trial's ``m`` changes only while it is stepped, so this writes what writing
+        ``ceiling`` at every :meth:`step` would have left.
+        """
+        if self.at.size:
+            ceiling[self.at] = self.m
 
     def end(self, trials: npt.NDArray[np.intp]) -> None:
         """End the rejection of ``trials`` (positions): they step with the rest from now on."""
@@ -177,7 +195,8 @@ class BassStepper:
     ``0 ≤ a ≤ m``, ``δ ≤ 1``), so only the upper clip ``a ≤ m`` is needed, and only when
     some ``p + qb > 1``. Call :meth:`refresh` after ceilings change. Trials whose users
     reject the system are stepped apart from the onset on (:class:`Rejection`) until
-    :meth:`end_rejection`.
+    :meth:`end_rejection`; their ceilings fall month by month, written to the state's
+    every month or, with ``lazy_ceilings``, only by :meth:`sync`.
 
     Parameters
     ----------
@@ -186,10 +205,20 @@ class BassStepper:
     dtype
         Floating type of the adoption shares stepped (``P``, ``c``, ``R`` are computed in
         float64 and stored in it).
+    lazy_ceilings
+        Write the rejecting trials' falling ceilings to ``state.ceiling`` only on
+        :meth:`sync` (and :meth:`ceiling_bound`), not every month: call :meth:`sync`
+        before reading or changing ``state.ceiling`` (e.g. before a review).
     """
 
-    def __init__(self, state: AdoptionState, dtype: type[np.floating[Any]] = np.float64) -> None:
+    def __init__(
+        self,
+        state: AdoptionState,
+        dtype: type[np.floating[Any]] = np.float64,
+        lazy_ceilings: bool = False,
+    ) -> None:
         self.state = state
+        self.lazy_ceilings = lazy_ceilings
         n = state.ceiling.size
         self.entry = np.empty(n, dtype)  # P = p m
         self.imitation_per_m = np.empty(n, dtype)  # c = qb / m (0 where m = 0)
@@ -205,6 +234,8 @@ class BassStepper:
 
     def refresh(self, trials: npt.NDArray[np.intp] | slice = _ALL) -> None:
         """Recompute what depends on the ceiling and innovation (of ``trials``)."""
+        if isinstance(trials, np.ndarray) and not trials.size:
+            return
         s = self.state
         m, p = s.ceiling[trials], s.innovation[trials]
         c = np.divide(s.imitation[trials], m, out=np.zeros_like(m), where=m > 0)
@@ -235,7 +266,14 @@ class BassStepper:
         if self.clip:
             np.minimum(out[:count], self.ceiling[:count], out=out[:count])
         if r is not None:
-            r.step(self.month, active, out, count, self.state.ceiling)
+            r.step(
+                self.month, active, out, count, None if self.lazy_ceilings else self.state.ceiling
+            )
+
+    def sync(self) -> None:
+        """Bring ``state.ceiling`` up to date with the rejection (see ``lazy_ceilings``)."""
+        if self.rejection is not None:
+            self.rejection.sync(self.state.ceiling)
 
     def end_rejection(self, trials: npt.NDArray[np.intp]) -> None:
         """End the rejection of ``trials`` (positions): they step as the rest from the next
@@ -245,6 +283,7 @@ class BassStepper:
 
     def ceiling_bound(self) -> FloatArray:
         """The highest ceiling each trial had: the bound of its adoption at any month."""
+        self.sync()
         r = self.rejection
         if r is None or r.started.size == 0:
             return self.state.ceiling
@@ -254,6 +293,8 @@ class BassStepper:
 
     def stop(self, trials: npt.NDArray[np.intp]) -> None:
         """End use for good from the next step on: with ``P = R = c = 0`` it gives 0."""
+        if not trials.size:
+            return
         self.end_rejection(trials)
         self.state.innovation[trials] = 0.0
         self.entry[trials] = 0.0

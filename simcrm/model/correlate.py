@@ -20,9 +20,11 @@ A scenario without the section draws nothing here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 from simcrm.scenario.correlations import copula_root
 from simcrm.scenario.paths import correlatable, lookup
@@ -32,9 +34,13 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def correlated_draws(
-    scenario: Scenario, rng: np.random.Generator, size: int
+    scenario: Scenario,
+    rng: np.random.Generator,
+    size: int,
+    design: Mapping[str, FloatArray] | None = None,
 ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
-    """The correlated inputs of one block.
+    """The correlated inputs of one block (with a sampling ``design``, the independent
+    normals the copula mixes are the design's scores of the correlated inputs).
 
     Returns
     -------
@@ -46,7 +52,11 @@ def correlated_draws(
     if not names:
         return {}, {}
     root = copula_root(scenario.correlations.ranks(), scenario.correlations.repair)
-    z = rng.standard_normal((size, len(names))) @ root.T
+    independent = rng.standard_normal((size, len(names)))
+    for i, name in enumerate(names):
+        if design and name in design:
+            independent[:, i] = ndtri(design[name])
+    z = independent @ root.T
     kinds = correlatable(scenario)
     scores: dict[str, FloatArray] = {}
     values: dict[str, FloatArray] = {}

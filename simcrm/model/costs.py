@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr, ndtri
 
+from simcrm.model.design import normal_scores
 from simcrm.model.parameters import Parameters, Value, per_component
 from simcrm.scenario.delivery import is_percentile_factor
 
@@ -107,6 +108,10 @@ def draw_costs(params: Parameters, rng: np.random.Generator, quality: FloatArray
     shock = rng.standard_normal(n)
     # drawn trial by trial, computed component by component (contiguous rows are fast)
     log_x = np.ascontiguousarray(rng.standard_normal((n, len(components))).T)
+    if params.design:  # a sampling design's scores (the stream drew anyway)
+        shock = normal_scores(params.design, "execution.shock", shock)
+        for row, name in enumerate(components):
+            log_x[row] = normal_scores(params.design, f"components.{name}.overrun", log_x[row])
     log_x *= np.sqrt(1.0 - np.square(rho))
     log_x += rho * shock  # z = rho Z + sqrt(1 − rho²) eps
     for row, name in enumerate(components):  # a correlated factor: its score from [correlations]
@@ -127,8 +132,9 @@ def draw_costs(params: Parameters, rng: np.random.Generator, quality: FloatArray
     if params.sampled is not None:
         for name, row in zip(components, log_x, strict=True):
             params.note(f"components.{name}.overrun", np.exp(row))
-    in_tail = np.flatnonzero(rng.random(n) < params.value("execution.tail_probability"))
-    uniform = rng.random(n)
+    occurs = params.uniforms("execution.tail", rng.random(n))
+    in_tail = np.flatnonzero(occurs < params.value("execution.tail_probability"))
+    uniform = params.uniforms("execution.tail_size", rng.random(n))
     alpha = np.broadcast_to(params.value("execution.tail_alpha"), n)
     least = np.broadcast_to(params.value("execution.tail_min"), n)
     tail = np.ones(n)  # the few tail projects only: a power is costly

@@ -11,6 +11,8 @@ scenarios use exactly the random numbers they used before.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import numpy.typing as npt
 
@@ -26,12 +28,18 @@ def uses_number_inputs(scenario: Scenario) -> bool:
 
 
 def draw_number_inputs(
-    scenario: Scenario, rng: np.random.Generator, size: int
+    scenario: Scenario,
+    rng: np.random.Generator,
+    size: int,
+    design: Mapping[str, FloatArray] | None = None,
 ) -> dict[str, FloatArray]:
-    """Per-trial values of every :data:`PER_TRIAL_NUMBERS` field given as a distribution."""
+    """Per-trial values of every :data:`PER_TRIAL_NUMBERS` field given as a distribution
+    (from a sampling ``design``'s column where it has one; the stream draws either way)."""
     drawn: dict[str, FloatArray] = {}
     for path in PER_TRIAL_NUMBERS:
         value = lookup(scenario, path)
         if hasattr(value, "sample"):
             drawn[path] = np.asarray(value.sample(rng, size), dtype=np.float64)
+            if design and path in design:
+                drawn[path] = np.asarray(value.ppf(design[path]), dtype=np.float64)  # type: ignore[attr-defined]
     return drawn

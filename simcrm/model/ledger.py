@@ -111,6 +111,8 @@ class Ledger:
         g += whole[:m]
         g -= total
         for row, trials, amounts in spending:
+            if not trials.size:
+                continue
             at = self.power[start + row + 1] if own_power is None else own_power[row, trials]
             self.spent_pv[trials] += amounts * discount[trials] * at
             g[trials] += amounts / self.worth[trials]
@@ -129,27 +131,31 @@ class Ledger:
         window), row by row since the arrays are small; payers get their month."""
         width = window.shape[0]
         slope = self.slope[maybe]
-        used = np.take(window, maybe, axis=1)
         path = np.empty((width, maybe.size))
-        np.add(before, slope, out=path[0])
-        path[0] -= used[0]
-        for row in range(1, width - 1):
-            np.add(path[row - 1], slope, out=path[row])
-            path[row] -= used[row]
+        previous = before
+        for row in range(width - 1):  # the last month is the gap booked, spending and all
+            now = path[row]
+            np.add(previous, slope, out=now)
+            now -= window[row].take(maybe)  # a month of use of the trials (contiguous row)
+            previous = now
         for row, trials, amounts in spending:  # from its month on (the last row has it)
+            if not trials.size:
+                continue
             at = np.searchsorted(maybe, trials)
             spender = at < maybe.size
             spender[spender] = maybe[at[spender]] == trials[spender]
             path[row : width - 1, at[spender]] += amounts[spender] / self.worth[trials[spender]]
-        path[-1] = self.gap[maybe]  # the last month, with all its spending
-        paid = path <= 0.0
+        path[-1] = self.gap[maybe]
+        paid = np.less_equal(path, 0.0)
         end = start + width
         left = self.left[maybe]
         short = np.flatnonzero(left < end)  # operation ends within the window
         if short.size:
             paid[:, short] &= np.arange(start + 1, end + 1)[:, None] <= left[short]
-        first = np.argmax(paid, axis=0)  # the first month at or below 0, if any
-        hit = paid[first, np.arange(maybe.size)]
+        hit = np.flatnonzero(paid.any(axis=0))  # at or below 0 in some month
+        if not hit.size:
+            return
+        first = paid[:, hit].argmax(axis=0)  # the first such month
         payers = maybe[hit]
-        self.payback[payers] = self.go_live[payers] + (start + 1 + first[hit])
+        self.payback[payers] = self.go_live[payers] + (start + 1 + first)
         self.gap[payers] = np.inf

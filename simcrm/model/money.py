@@ -41,4 +41,30 @@ def spread_present_value(total: FloatArray, months: FloatArray, v: Factor) -> Fl
     """
     whole = np.floor(months)
     rate = np.divide(total, months, out=np.zeros_like(total), where=months > 0)
-    return rate * (annuity(v, whole) + (months - whole) * v ** np.ceil(months))
+    up = np.ceil(months)
+    if isinstance(v, float) and v != 1.0:
+        # v^k of whole months by table: the same numbers as v ** k, without a pow a trial
+        power_whole, power_up = whole_powers(v, whole), whole_powers(v, up)
+        return rate * (v * (1.0 - power_whole) / (1.0 - v) + (months - whole) * power_up)
+    return rate * (annuity(v, whole) + (months - whole) * v**up)
+
+
+POWER_TABLE_MONTHS = 1200
+"""Longest exponent (whole months) :func:`whole_powers` looks up rather than computes."""
+
+
+def whole_powers(v: float, months: FloatArray) -> FloatArray:
+    """``v ** months`` for whole (integer-valued) ``months``, elementwise.
+
+    Where every exponent is a whole number of months from 0 to
+    :data:`POWER_TABLE_MONTHS`, each value is looked up in a table of ``v ** k``
+    (``k = 0, 1, …``) made with the same ``**``: the same bits as ``v ** months``, with
+    one ``pow`` per month of the table rather than per element.
+    """
+    if months.size == 0:
+        return v**months
+    low, high = float(np.min(months)), float(np.max(months))
+    if not (low >= 0.0 and high <= POWER_TABLE_MONTHS):  # NaN falls here too
+        return v**months
+    table = v ** np.arange(int(high) + 1.0)
+    return table[months.astype(np.intp)]

@@ -151,7 +151,8 @@ def operate(
         # every operating (month, trial)'s cell, counted once at the end: one bincount
         cells = np.empty(int(count[1 : months + 1].sum()), dtype=np.int64)
         filled = 0
-    stepper = BassStepper(s_state, LOOP_DTYPE)
+    # the rejecting trials' ceilings are written to s_state only before they are read
+    stepper = BassStepper(s_state, LOOP_DTYPE, lazy_ceilings=True)
     rows = np.empty((min(WINDOW_MONTHS, max(months, 1)), n), LOOP_DTYPE)  # a month a row
     previous = np.zeros(n, LOOP_DTYPE)  # adoption before the first month
     month_12 = np.zeros(n)
@@ -183,6 +184,7 @@ def operate(
                 noise = rng.standard_normal(n)[order[:m]]
                 noise *= s_sigma[:m]
                 draw = rng.random(n)[order[:m]]
+                stepper.sync()  # the review reads and raises the ceilings
                 outcome = review(
                     policy,
                     rules,
@@ -217,6 +219,7 @@ def operate(
         ledger.book(rows[: end - start, :first], start, spending, s_discount, own)
         start = end
 
+    stepper.sync()
     if cash_by_month is not None:
         flat = np.bincount(cells[:filled], minlength=cash_by_month.size)
         cash_by_month += flat.reshape(cash_by_month.shape)

@@ -43,6 +43,7 @@ class Parameters:
         *,
         record: bool = False,
         scores: Mapping[str, FloatArray] | None = None,
+        design: Mapping[str, FloatArray] | None = None,
     ) -> None:
         self.scenario = scenario
         self.overrides = dict(overrides or {})
@@ -51,6 +52,14 @@ class Parameters:
         ``execution.schedule``), which replace their scores in the one-factor copula."""
         self.sampled: dict[str, FloatArray] | None = {} if record else None
         """With ``record``: every per-trial input drawn, by path, in trial order."""
+        self.design = dict(design or {})
+        """A sampling design's uniforms by input (:mod:`simcrm.model.design`); empty with
+        plain Monte Carlo."""
+
+    def uniforms(self, name: str, drawn: FloatArray) -> FloatArray:
+        """The design's uniforms of input ``name`` if it has them, else ``drawn`` (the
+        stream's draw, made either way so no other draw moves)."""
+        return self.design.get(name, drawn)
 
     def note(self, path: str, values: FloatArray) -> None:
         """Record the per-trial values of an input (when recording)."""
@@ -69,7 +78,8 @@ class Parameters:
     def reordered(self, order: npt.NDArray[np.intp]) -> Parameters:
         """The same parameters for the block's trials taken in ``order``."""
         taken = {p: v[order] if np.ndim(v) else v for p, v in self.overrides.items()}
-        return Parameters(self.scenario, taken)
+        design = {name: u[order] for name, u in self.design.items()}
+        return Parameters(self.scenario, taken, design=design)
 
     def draw(self, path: str, rng: np.random.Generator, n: int) -> FloatArray:
         """Per-trial values of a distribution parameter, sampled from ``rng``.
@@ -79,7 +89,10 @@ class Parameters:
         dist = lookup(self.scenario, path)
         if not isinstance(dist, BaseModel):
             raise InputError(path, dist, "this parameter is a number; use value()")
-        sample = _as_distribution(dist, path).sample(rng, n)
+        law = _as_distribution(dist, path)
+        sample = law.sample(rng, n)
+        if path in self.design:  # a sampling design's column (the stream drew anyway)
+            sample = np.asarray(law.ppf(self.design[path]), dtype=np.float64)
         override = self.overrides.get(path)
         drawn = sample if override is None else np.asarray(override, dtype=np.float64)
         self.note(path, np.broadcast_to(drawn, n))

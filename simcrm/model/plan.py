@@ -59,6 +59,8 @@ def draw_plan(params: Parameters, rng: np.random.Generator, n: int) -> PlanDraws
     quality = params.draw("plan.planning_quality", rng, n)
     # drawn trial by trial, computed component by component (contiguous rows are fast)
     uniform = np.ascontiguousarray(rng.random((n, len(components))).T)
+    for row, name in enumerate(components):  # a sampling design's column, if any
+        uniform[row] = params.uniforms(f"plan.omit.{name}", uniform[row])
     omitted = uniform < p_omit * (1.0 - quality)
     planned_cost = budget * np.sum(shares * ~omitted, axis=0)
     return PlanDraws(budget, shares, planned_months, quality, omitted, planned_cost)

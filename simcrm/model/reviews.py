@@ -73,13 +73,16 @@ class ReviewRecord:
     def add(self, outcome: ReviewOutcome, month: int) -> tuple[Indices, FloatArray]:
         """Record a review held ``month`` months after go-live; return who pays what."""
         better, rescue = outcome.improved, outcome.rescue_attempted
+        if outcome.abandoned.size:
+            self.abandon_after[outcome.abandoned] = month
+            self.running[outcome.abandoned] = False
+        if not (better.size or rescue.size):  # no spending (nor rescue) this time
+            return better, np.zeros(0)
         paid = self.improvement_price[self.order[better]]
         self.improvements[better] += 1
         self.improvement_cost[better] += paid
         self.rescues[rescue] += 1
         self.rescued[outcome.rescued] = True
-        self.abandon_after[outcome.abandoned] = month
-        self.running[outcome.abandoned] = False
         rescue_paid = self.rescue_price[self.order[rescue]]
         return np.concatenate((better, rescue)), np.concatenate((paid, rescue_paid))
 

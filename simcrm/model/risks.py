@@ -131,6 +131,7 @@ def draw_risks(
     factor = np.ones(size)
     for risk, u in zip(risks, uniforms, strict=True):
         path = f"risks.{risk.name}"
+        u = params.uniforms(path, u)  # a sampling design's column, if any
         score = params.scores.get(path)
         if score is not None:  # correlated by [correlations]
             u = np.asarray(ndtr(score), dtype=np.float64)
@@ -142,6 +143,8 @@ def draw_risks(
         drawn = {}
         for field, dist in risk.impacts().items():
             drawn[field] = np.asarray(dist.sample(rng, size), dtype=np.float64)
+            if f"{path}.{field}" in params.design:  # a sampling design's column
+                drawn[field] = np.asarray(dist.ppf(params.design[f"{path}.{field}"]), np.float64)
             params.note(f"{path}.{field}", np.broadcast_to(drawn[field], size))
         cost = zeros
         if "cost" in drawn:

@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simcrm.model.costs import log_factor, log_params
+from simcrm.model.design import normal_scores
 from simcrm.model.parameters import Parameters
 from simcrm.scenario.delivery import is_percentile_factor
 
@@ -31,6 +32,8 @@ def draw_base_months(
     given = params.scenario.execution.schedule
     rho = params.value("execution.schedule_rho")
     own = rng.standard_normal(len(planned_months))
+    if params.design:  # a sampling design's score
+        own = normal_scores(params.design, "execution.schedule", own)
     z = rho * shock + np.sqrt(1.0 - np.square(rho)) * own
     z = params.scores.get("execution.schedule", z)  # correlated by [correlations]
     spread = 1.0 - params.value("plan.spread_planning_effect") * quality

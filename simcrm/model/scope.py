@@ -30,6 +30,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 MAX_GENERATIONS = 100_000
 
+PIECE = 1 << 20
+"""Most scope fractions drawn at once: a generation with more approved requests draws
+them in pieces (in the same order), so its memory stays bounded (~25 MB)."""
+
 
 @dataclass(frozen=True)
 class ScopeResult:
@@ -64,6 +68,29 @@ def request_rate(params: Parameters, quality: FloatArray) -> FloatArray:
     discover = params.value("scope.discovery_rate")
     effect = params.value("scope.discovery_planning_effect")
     return discover * (1.0 - effect * quality) + department
+
+
+def added_scope(
+    rng: np.random.Generator, effect: Distribution, approved: IntArray, piece: int = PIECE
+) -> FloatArray:
+    """Sum of the scope fractions of each trial's ``approved`` requests, drawn in order
+    (trial by trial), at most ``piece`` at a time."""
+    total = int(approved.sum())
+    some = np.flatnonzero(approved)
+    if total <= piece:
+        effects = effect.sample(rng, total)
+        owners = np.repeat(some, approved[some])
+        added: FloatArray = np.bincount(owners, effects, approved.size).astype(
+            np.float64, copy=False
+        )
+        return added
+    added = np.zeros(approved.size)
+    ends = np.cumsum(approved[some])  # request j belongs to the first trial whose end > j
+    for first in range(0, total, piece):
+        count = min(piece, total - first)
+        owner = some[np.searchsorted(ends, np.arange(first, first + count), side="right")]
+        added += np.bincount(owner, weights=effect.sample(rng, count), minlength=approved.size)
+    return added
 
 
 def grow_scope(
@@ -114,9 +141,7 @@ def grow_scope(
         exposure = end - start if cap is None else np.minimum(end, lim) - start
         arrivals = rng.poisson(lam * exposure)
         approved = rng.binomial(arrivals, p)
-        effects = effect.sample(rng, int(approved.sum()))
-        some = np.flatnonzero(approved)
-        added = np.bincount(np.repeat(some, approved[some]), weights=effects, minlength=idx.size)
+        added = added_scope(rng, effect, approved)
         req += arrivals
         grown += added
         requests[idx] = req  # final once a trial stops

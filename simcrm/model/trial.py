@@ -11,6 +11,7 @@ import numpy.typing as npt
 from simcrm.model.adoption import draw_adoption
 from simcrm.model.correlate import correlated_draws
 from simcrm.model.costs import draw_costs
+from simcrm.model.design import design_uniforms
 from simcrm.model.inputs import draw_number_inputs, uses_number_inputs
 from simcrm.model.money import monthly_factor, spread_present_value
 from simcrm.model.operate import ADOPTION_BINS, CASH_BINS, cash_bin, draw_money, operate
@@ -49,6 +50,7 @@ def population_draws(
     rng: np.random.Generator,
     size: int,
     overrides: Mapping[str, FloatArray] | None,
+    design: Mapping[str, FloatArray] | None = None,
 ) -> dict[str, FloatArray]:
     """Per-trial values of the population parameters, from the POPULATION stream.
 
@@ -57,6 +59,9 @@ def population_draws(
     replace draws (e.g. one value per world in a survey simulation).
     """
     drawn = {path: dist.sample(rng, size) for path, dist in scenario.population.paths().items()}
+    for path, dist in scenario.population.paths().items():
+        if design and path in design:  # a sampling design's column (the stream drew anyway)
+            drawn[path] = np.asarray(dist.ppf(design[path]), dtype=np.float64)
     return drawn | dict(overrides or {})
 
 
@@ -78,6 +83,7 @@ def simulate_block(
     overrides: Mapping[str, FloatArray] | None = None,
     inputs: bool = False,
     monthly: bool = False,
+    sampling: str = "mc",
 ) -> Columns:
     """Simulate the trials of block ``block`` of a run seeded with ``seed``.
 
@@ -109,25 +115,31 @@ def simulate_block(
         :data:`ADOPTION_BY_MONTH`: the counts of operating trials by month after go-live
         and active share (:func:`simcrm.model.operate.operate`), a block-level array that
         :func:`simcrm.engine.blocks.compute_blocks` adds up rather than concatenates.
+    sampling
+        ``"mc"``: every per-trial input from its stream; ``"lhs"`` or ``"sobol"``: from a
+        randomised design of the block (:mod:`simcrm.model.design`).
     """
 
     def rng(stage: Stage) -> np.random.Generator:
         return block_generator(seed, block, stage)
 
+    design = (
+        design_uniforms(scenario, sampling, rng(Stage.DESIGN), size) if sampling != "mc" else {}
+    )
     # streams a scenario may not use are not even created (so their cost is not paid)
     drawn = (
-        draw_number_inputs(scenario, rng(Stage.INPUTS), size)
+        draw_number_inputs(scenario, rng(Stage.INPUTS), size, design)
         if uses_number_inputs(scenario)
         else {}
     )
     scores, correlated = (
-        correlated_draws(scenario, rng(Stage.CORRELATION), size)
+        correlated_draws(scenario, rng(Stage.CORRELATION), size, design)
         if scenario.correlations.names()
         else ({}, {})
     )
     drawn |= correlated
-    drawn |= population_draws(scenario, rng(Stage.POPULATION), size, overrides)
-    params = Parameters(scenario, drawn, record=inputs, scores=scores)
+    drawn |= population_draws(scenario, rng(Stage.POPULATION), size, overrides, design)
+    params = Parameters(scenario, drawn, record=inputs, scores=scores, design=design)
     for path, values in drawn.items():
         params.note(path, np.broadcast_to(values, size))
     plan = draw_plan(params, rng(Stage.PLAN), size)

@@ -11,18 +11,34 @@ from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, mode
 
 from simcrm.distributions import Distribution, DistributionOrNumber, Fixed
 from simcrm.scenario.costcurve import Complexity, benchmark_curve
-from simcrm.scenario.sections import NonNegative, Positive, Probability, Section, unit
+from simcrm.scenario.envelope import (
+    MAX_FACTOR,
+    MAX_MONEY,
+    MAX_MONTHS,
+    MAX_REQUEST_RATE,
+    MIN_CAP_MONTHS,
+    MIN_FACTOR,
+    MIN_SHARE,
+)
+from simcrm.scenario.sections import Positive, Probability, Section, unit
+
+FactorNumber = Annotated[float, Field(ge=MIN_FACTOR, le=MAX_FACTOR, allow_inf_nan=False)]
+"""A factor's percentile: a millionth to a million times the estimate (its lognormal then
+draws at most ~1e80, so every cost stays finite)."""
+CurveUsers = Annotated[float, Field(gt=0.0, le=1e9, allow_inf_nan=False)]
+CurveCost = Annotated[float, Field(gt=0.0, le=MAX_MONEY, allow_inf_nan=False)]
+RequestRate = Annotated[float, Field(ge=0.0, le=MAX_REQUEST_RATE, allow_inf_nan=False)]
 
 
 class Overrun(Section):
     """A lognormal multiplicative factor given by its median and 90th percentile."""
 
-    p50: Positive = Field(
+    p50: FactorNumber = Field(
         default=1.0,
         description="Median of the multiplicative factor (1: as estimated).",
         json_schema_extra=unit("factor"),
     )
-    p90: Positive = Field(
+    p90: FactorNumber = Field(
         default=1.0,
         description="90th percentile of the factor; at least `p50` (equal: no spread).",
         json_schema_extra=unit("factor"),
@@ -75,8 +91,9 @@ class Plan(Section):
         "heavy customisation).",
         json_schema_extra=unit(""),
     )
-    cost_curve: list[tuple[Positive, Positive]] | None = Field(
+    cost_curve: list[tuple[CurveUsers, CurveCost]] | None = Field(
         default=None,
+        max_length=1_000,
         description="Own `[users, cost per user]` points of the cost curve, at least two with "
         "different numbers of users and a log-log slope of at least -1; not set: the "
         "benchmark curve of `complexity` (docs/model.md §1).",
@@ -136,7 +153,7 @@ class Plan(Section):
 class Component(Section):
     """One total-cost-of-ownership item and its overrun (docs/model.md §1–§2)."""
 
-    share: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = Field(
+    share: Annotated[float, Field(ge=MIN_SHARE, le=1.0, allow_inf_nan=False)] = Field(
         description="This item's part of the planned budget `B`; the shares of all components "
         "sum to 1.",
         json_schema_extra=unit("fraction of B"),
@@ -219,7 +236,9 @@ class Execution(Section):
         description="Correlation of the schedule factor with the project's cost shock.",
         json_schema_extra=unit(""),
     )
-    max_execution_months: Positive | None = Field(
+    max_execution_months: (
+        Annotated[float, Field(ge=MIN_CAP_MONTHS, le=MAX_MONTHS, allow_inf_nan=False)] | None
+    ) = Field(
         default=None,
         description="Execution cap: a project whose execution would pass it is cut there and "
         "abandoned. Not set: no cap, and the scope-creep process must then end by itself.",
@@ -235,7 +254,7 @@ class Scope(Section):
     planned months × mean ``effect`` < 1, each at its worst over its range).
     """
 
-    discovery_rate: NonNegative = Field(
+    discovery_rate: RequestRate = Field(
         default=0.0,
         description="`λ_discover`: change requests per month for functions found missing, at "
         "`q = 0`.",
@@ -246,7 +265,7 @@ class Scope(Section):
         description="`k`: planning lowers the discovery rate to `λ_discover·(1 − k·q)`.",
         json_schema_extra=unit(""),
     )
-    department_rate: NonNegative = Field(
+    department_rate: RequestRate = Field(
         default=0.0,
         description="`λ_department`: add-on requests per month from each other department.",
         json_schema_extra=unit("requests per department per month"),

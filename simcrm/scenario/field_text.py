@@ -228,12 +228,15 @@ def interval(low: float, high: float) -> str:
 
 
 def number(x: Any) -> str:
-    """A bound for reading: ``2^63``, ``10_000_000``, ``0.5``."""
+    """A bound for reading: ``2^63``, ``10_000_000``, ``0.5``, ``1e15``."""
     if isinstance(x, int) and x >= 2**32 and x & (x - 1) == 0:
         return f"2^{x.bit_length() - 1}"
     if isinstance(x, int):
         return f"{x:_}" if abs(x) >= 10_000 else str(x)
-    return f"{x:g}" if isinstance(x, float) else str(x)
+    if isinstance(x, float):
+        # 1e15, 1e-06 → 1e-6: an exponent as a reader writes it
+        return re.sub(r"e([+-])0*(\d)", lambda m: f"e{m[1].strip('+')}{m[2]}", f"{x:g}")
+    return str(x)
 
 
 def dtype_name(dtype: type[np.generic]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import re
 import tomllib
 import types
@@ -42,7 +43,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def read_text(file: Path, what: str) -> str:
-    """The UTF-8 text of an input file of at most 1 MB (a scenario, a portfolio).
+    """The UTF-8 text of an input file of at most 1 MB (a scenario, a portfolio, targets).
+
+    At most 1 MB + 1 byte is read, whatever the file is (``/dev/zero``, a growing file).
 
     Raises
     ------
@@ -50,17 +53,18 @@ def read_text(file: Path, what: str) -> str:
         The file is missing, unreadable, too large or not UTF-8, naming it.
     """
     try:
-        if file.is_file() and file.stat().st_size > MAX_SCENARIO_BYTES:
-            raise ScenarioError(
-                str(file), f"{file.stat().st_size} bytes", f"a {what} file is at most 1 MB"
-            )
-        raw = file.read_bytes()
+        with file.open("rb") as fh:
+            raw = fh.read(MAX_SCENARIO_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(str(file), str(file), "no such file") from None
     except OSError as err:
-        raise ScenarioError(str(file), str(file), f"cannot be read ({err.strerror})") from err
+        raise ScenarioError(
+            str(file), str(file), f"cannot be read ({err.strerror or type(err).__name__})"
+        ) from None
     if len(raw) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(str(file), f"{len(raw)} bytes", f"a {what} file is at most 1 MB")
+        raise ScenarioError(
+            str(file), f"more than {MAX_SCENARIO_BYTES:,} bytes", f"a {what} file is at most 1 MB"
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -85,6 +89,8 @@ def parse_scenario(
         raise ScenarioError(source, text[:40], f"not valid TOML: {err}") from None
     except RecursionError:
         raise ScenarioError(source, text[:40], "not valid TOML: nested too deeply") from None
+    except (ValueError, OverflowError) as err:  # e.g. a number too long to convert
+        raise ScenarioError(source, text[:40], f"not valid TOML: {err}") from None
     if not data:
         raise ScenarioError(
             source, text[:40], "the file is empty; a scenario needs [plan] and [components]"
@@ -113,8 +119,42 @@ def scenario_from_dict(
 
 
 def scenario_digest(scenario: Scenario) -> str:
-    """SHA-256 of the scenario as validated (its canonical JSON), for provenance."""
-    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+    """SHA-256 of the scenario as validated (its canonical JSON) and of the bytes of every
+    data file it read (an empirical distribution's CSV), for provenance and resumption.
+
+    A scenario that reads no data file digests exactly as its JSON alone (as before data
+    files were covered); one that does also covers each file's SHA-256, so a file edited
+    between an interrupted run and its ``--resume`` is a different run.
+    """
+    text = scenario.model_dump_json()
+    files = data_files(scenario)
+    if files:
+        text += "\n" + json.dumps(files, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def data_files(scenario: BaseModel) -> dict[str, str]:
+    """Where each data file is used in the scenario (``plan.planned_months``) → the
+    SHA-256 of the bytes read from it."""
+    found: dict[str, str] = {}
+
+    def walk(prefix: str, node: object) -> None:
+        if isinstance(node, BaseModel):
+            digest = getattr(node, "file_sha256", None)
+            if callable(digest) and (sha := digest()):
+                found[prefix or "scenario"] = str(sha)
+                return
+            for name in type(node).model_fields:
+                walk(f"{prefix}.{name}".lstrip("."), getattr(node, name))
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                walk(f"{prefix}.{key}", child)
+        elif isinstance(node, list | tuple):
+            for i, child in enumerate(node):
+                walk(f"{prefix}[{i}]", child)
+
+    walk("", scenario)
+    return found
 
 
 def validation_error(

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
-from simcrm.distributions import DistributionOrNumber, Fixed
+from simcrm.distributions import Distribution, DistributionOrNumber, Fixed
+from simcrm.scenario.envelope import MAX_FACTOR, MAX_MONEY, MAX_RATE
 from simcrm.scenario.sections import (
-    NonNegative,
-    NonNegativeOrDistribution,
     Probability,
     ProbabilityOrDistribution,
     Section,
+    _number_or_table,
     unit,
 )
+
+Noise = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
+"""An evaluation noise (a standard deviation of a share of users): at most 10."""
+CostShareOrDistribution = Annotated[
+    Annotated[Annotated[float, Field(ge=0.0, le=MAX_FACTOR, allow_inf_nan=False)], Tag("number")]
+    | Annotated[Distribution, Tag("distribution")],
+    Discriminator(_number_or_table),
+]
+"""A cost as a fraction of the budget ``B``, fixed (0 to a million) or a distribution."""
 
 
 class Adoption(Section):
@@ -44,7 +53,7 @@ class Adoption(Section):
         description="Training given: 0 none, 1 full.",
         json_schema_extra=unit("0–1 scale"),
     )
-    training_effect: NonNegative = Field(
+    training_effect: Annotated[float, Field(ge=0.0, le=MAX_RATE, allow_inf_nan=False)] = Field(
         default=0.0,
         description="Full training adds this to `p`: `p = innovation + training_effect × "
         "training` (at most 1).",
@@ -55,7 +64,7 @@ class Adoption(Section):
         description="Use of collaboration (social, 'Web 2.0') tools: 0 none, 1 full.",
         json_schema_extra=unit("0–1 scale"),
     )
-    collaboration_effect: NonNegative = Field(
+    collaboration_effect: Annotated[float, Field(ge=0.0, le=MAX_RATE, allow_inf_nan=False)] = Field(
         default=0.0,
         description="Full collaboration tools raise `qb` by this fraction: `qb = imitation × "
         "(1 + collaboration_effect × collaboration)`.",
@@ -118,21 +127,22 @@ class Reviews(Section):
     targets: list[Probability] = Field(
         default_factory=lambda: [0.5],
         min_length=1,
+        max_length=600,
         description="Planned adoption at reviews 1, 2, …; the last one holds for every later "
         "review.",
         json_schema_extra=unit("share of users"),
     )
-    noise_sd: NonNegative = Field(
+    noise_sd: Noise = Field(
         default=0.15,
         description="`σ0`: evaluation noise at `q = 0`; `σ_eval = σ0·(1 − q) + σ_min`.",
         json_schema_extra=unit("share of users"),
     )
-    noise_floor: NonNegative = Field(
+    noise_floor: Noise = Field(
         default=0.02,
         description="`σ_min`: evaluation noise left with full planning.",
         json_schema_extra=unit("share of users"),
     )
-    improvement_cost: NonNegativeOrDistribution = Field(
+    improvement_cost: CostShareOrDistribution = Field(
         default=0.05,
         description="Cost of one improvement round, as a fraction of the planned budget `B`.",
         json_schema_extra=unit("fraction of B"),
@@ -162,7 +172,7 @@ class Reviews(Section):
         "abandoning it, while rescues remain.",
         json_schema_extra=unit(""),
     )
-    rescue_cost: NonNegativeOrDistribution = Field(
+    rescue_cost: CostShareOrDistribution = Field(
         default=0.2,
         description="Cost of one rescue attempt, as a fraction of the planned budget `B`.",
         json_schema_extra=unit("fraction of B"),
@@ -190,7 +200,8 @@ class Reviews(Section):
 class Money(Section):
     """Cash flows and discounting (docs/model.md §5)."""
 
-    discount_rate: Annotated[float, Field(gt=-1.0, le=1.0, allow_inf_nan=False)] = Field(
+    # at -0.5 a flow 600 months away counts 2^50 ≈ 1e15 times: still finite with money
+    discount_rate: Annotated[float, Field(ge=-0.5, le=1.0, allow_inf_nan=False)] = Field(
         default=0.08,
         description="Annual discount rate `r`: a flow in month `m` counts `(1 + r)^(−m/12)`.",
         json_schema_extra=unit("per year"),
@@ -217,7 +228,7 @@ class Money(Section):
         "reported as `intangible_score`.",
         json_schema_extra=unit("points"),
     )
-    intangible_price: NonNegative = Field(
+    intangible_price: Annotated[float, Field(ge=0.0, le=MAX_MONEY, allow_inf_nan=False)] = Field(
         default=0.0,
         description="Money per intangible point counted in the NPV; 0 keeps the intangible "
         "score out of it.",

@@ -11,32 +11,42 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from simcrm.errors import InputError
+from simcrm.scenario.envelope import (
+    MAX_FACTOR,
+    MAX_FACTOR_DRAW,
+    MAX_MONEY,
+    MAX_MONTHS,
+    MAX_RATE,
+    within,
+)
 
 SUPPORT_RULES: tuple[tuple[str, str, float, float], ...] = (
-    ("plan", "planned_months", 1e-9, float("inf")),
+    ("plan", "planned_months", 1e-9, MAX_MONTHS),
     ("plan", "planning_quality", 0.0, 1.0),
-    ("scope", "effect", 0.0, float("inf")),
+    ("scope", "effect", 0.0, MAX_FACTOR),
     ("adoption", "ceiling", 0.0, 1.0),
     ("adoption", "innovation", 0.0, 1.0),
-    ("adoption", "imitation", 0.0, float("inf")),
+    ("adoption", "imitation", 0.0, MAX_RATE),
     ("adoption", "discontinuance", 0.0, 1.0),
     ("adoption", "rejection_rate", 0.0, 1.0),
-    ("money", "running_cost_per_user_month", 0.0, float("inf")),
-    ("money", "running_fixed_month", 0.0, float("inf")),
-    ("money", "intangible_points", 0.0, float("inf")),
-    ("reviews", "improvement_cost", 0.0, float("inf")),
+    ("money", "running_cost_per_user_month", 0.0, MAX_MONEY),
+    ("money", "running_fixed_month", 0.0, MAX_MONEY),
+    ("money", "value_per_active_user_month", -MAX_MONEY, MAX_MONEY),
+    ("money", "intangible_points", 0.0, MAX_MONEY),
+    ("reviews", "improvement_cost", 0.0, MAX_FACTOR),
     ("reviews", "improvement_uplift", 0.0, 1.0),
-    ("reviews", "rescue_cost", 0.0, float("inf")),
+    ("reviews", "rescue_cost", 0.0, MAX_FACTOR),
     ("reviews", "rescue_success", 0.0, 1.0),
     ("reviews", "rescue_uplift", 0.0, 1.0),
-    ("execution", "schedule", 0.0, float("inf")),
+    ("execution", "schedule", 0.0, MAX_FACTOR_DRAW),
 )
-"""Fields that may hold a distribution, and the interval its values must stay in (a field
-that holds a plain number is checked by its own type instead)."""
+"""Fields that may hold a distribution, and the interval its values must stay in (its
+effective range: :func:`~simcrm.scenario.envelope.effective_range`); a field that holds a
+plain number is checked by its own type instead. The finite ends are the numeric envelope
+of :mod:`simcrm.scenario.envelope`."""
 
 
 PER_TRIAL_NUMBERS = (
@@ -148,10 +158,12 @@ def check_override_range(
 ) -> None:
     """Refuse per-trial values outside what the parameter's own field allows.
 
-    The field is re-validated at both ends of ``support`` with the scenario's schema.
+    The field is re-validated at both ends of ``support`` with the scenario's schema;
+    pass a distribution's effective range
+    (:func:`~simcrm.scenario.envelope.effective_range`), not an infinite support.
     """
     for section_name, name, low, high in SUPPORT_RULES:
-        if path == f"{section_name}.{name}" and (support[0] < low or support[1] > high):
+        if path == f"{section_name}.{name}" and not within(support, low, high):
             raise InputError(field, list(support), f"{path} must stay within [{low:g}, {high:g}]")
     *parents, leaf = path.split(".")
     section = lookup(scenario, ".".join(parents))
@@ -159,7 +171,6 @@ def check_override_range(
         raise InputError(field, path, "not a parameter the model can vary")
     current = getattr(section, leaf)
     for end in support:
-        end = float(np.clip(end, -1e12, 1e12))  # an unbounded support: any large value
         trial_value: object = (
             end if isinstance(current, int | float) else {"kind": "fixed", "value": end}
         )

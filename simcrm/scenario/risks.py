@@ -20,15 +20,15 @@ ceiling and lower benefits. docs/model.md §2 and §3 give the exact rules;
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from simcrm.distributions import DistributionOrNumber
 from simcrm.errors import ScenarioError
-from simcrm.scenario.sections import NonNegative, Probability, Section, unit
+from simcrm.scenario.envelope import MAX_FACTOR, MAX_MONEY, MAX_MONTHS, effective_range, within
+from simcrm.scenario.sections import Probability, Section, unit
 
 MAX_RISKS = 64
 """Most risks one register holds."""
@@ -40,20 +40,21 @@ EXECUTION_ONLY = ("schedule_months",)
 OPERATION_ONLY = ("ceiling", "benefits")
 
 IMPACT_RANGES: dict[str, tuple[float, float]] = {
-    "cost": (0.0, math.inf),
-    "cost_share": (0.0, math.inf),
-    "schedule_months": (0.0, math.inf),
+    "cost": (0.0, MAX_MONEY),
+    "cost_share": (0.0, MAX_FACTOR),
+    "schedule_months": (0.0, MAX_MONTHS),
     "ceiling": (0.0, 1.0),
     "benefits": (0.0, 1.0),
 }
-"""The interval every value of an impact's distribution must stay in."""
+"""The interval every value of an impact's distribution must stay in (its effective range:
+:func:`~simcrm.scenario.envelope.effective_range`)."""
 
 
 class Mitigation(Section):
     """What is done about a risk before it strikes: paid in every trial, it lowers the
     probability and/or the size of the impact."""
 
-    cost: NonNegative = Field(
+    cost: Annotated[float, Field(ge=0.0, le=MAX_MONEY, allow_inf_nan=False)] = Field(
         default=0.0,
         description="Cost of the mitigation, paid in every trial as part of the "
         "implementation: it is planned (in `planned_cost`) and paid (in `actual_cost`), "
@@ -196,8 +197,8 @@ def check_risks(risks: Sequence[Risk]) -> None:
                 )
         for field, dist in impacts.items():
             low, high = IMPACT_RANGES[field]
-            lo, hi = dist.support()
-            if lo < low or hi > high:
+            lo, hi = effective_range(dist)
+            if not within((lo, hi), low, high):
                 raise ScenarioError(
                     f"{at}.{field}",
                     dist.model_dump(),

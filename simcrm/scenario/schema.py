@@ -11,21 +11,23 @@ outputs). :func:`simcrm.scenario.load.load_scenario` reads a file into it.
 from __future__ import annotations
 
 import difflib
-from math import inf
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     Field,
     PrivateAttr,
     SerializerFunctionWrapHandler,
+    StringConstraints,
     model_serializer,
     model_validator,
 )
 
 from simcrm.errors import InputError, ScenarioError
+from simcrm.scenario.capacity import check_capacity
 from simcrm.scenario.correlations import Correlations, copula_root
 from simcrm.scenario.criteria import compile_criteria
 from simcrm.scenario.delivery import Component, Execution, Overrun, Plan, Scope
+from simcrm.scenario.envelope import MAX_FACTOR_DRAW, effective_range, within
 from simcrm.scenario.operation import Adoption, Money, Reviews
 from simcrm.scenario.outputs import BOOLEAN_OUTPUTS, OUTPUT_COLUMNS
 from simcrm.scenario.paths import (
@@ -72,6 +74,10 @@ __all__ = [
 ]
 
 
+ComponentName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+"""A component's key: 1 to 64 characters."""
+
+
 class Scenario(Section):
     """A whole CRM project model: load with :func:`simcrm.load_scenario`."""
 
@@ -99,7 +105,7 @@ class Scenario(Section):
     plan: Plan = Field(
         description="The estimate made before the project starts.", json_schema_extra=unit("")
     )
-    components: dict[str, Component] = Field(
+    components: dict[ComponentName, Component] = Field(
         min_length=1,
         max_length=64,
         description="The total-cost-of-ownership items, one table `[components.<name>]` each.",
@@ -194,12 +200,13 @@ class Scenario(Section):
             (f"{s}.{f}", getattr(getattr(self, s), f), lo, hi) for s, f, lo, hi in SUPPORT_RULES
         ]
         rules += [
-            (f"components.{n}.overrun", c.overrun, 0.0, inf) for n, c in self.components.items()
+            (f"components.{n}.overrun", c.overrun, 0.0, MAX_FACTOR_DRAW)
+            for n, c in self.components.items()
         ]
         for path, value, low, high in rules:
             if not hasattr(value, "sample"):  # a number, or a { p50, p90 } factor
                 continue
-            lo, hi = value.support()
+            lo, hi = effective_range(value)
             factor = path in FACTORS or path.startswith("components.")
             if factor and (lo < 0 or (lo == 0 and float(value.ppf(1e-12)) <= 0)):
                 raise ScenarioError(
@@ -208,7 +215,7 @@ class Scenario(Section):
                     "a factor multiplies a cost or a duration: its values must be "
                     f"positive, but it can take {lo:g}",
                 )
-            if lo < low or hi > high:
+            if not within((lo, hi), low, high):
                 raise ScenarioError(
                     path,
                     value.model_dump(),
@@ -220,6 +227,7 @@ class Scenario(Section):
         self._check_correlations()
         self._check_scope_process()
         self._check_criteria()
+        check_capacity(self)
         return self
 
     def _check_population(self) -> None:
@@ -235,7 +243,7 @@ class Scenario(Section):
                 field = f"population.{kind}.{path}"
                 if path not in allowed:
                     raise ScenarioError(field, path, self._why_not_overridable(path, allowed))
-                check_override_range(self, path, dist.support(), field)
+                check_override_range(self, path, effective_range(dist), field)
 
     def _check_correlations(self) -> None:
         corr = self.correlations
@@ -304,7 +312,7 @@ class Scenario(Section):
         varied = self.population.paths()
 
         def high(path: str, value: float) -> float:
-            return varied[path].support()[1] if path in varied else value
+            return effective_range(varied[path])[1] if path in varied else value
 
         sc = self.scope
         q_low = (varied.get("plan.planning_quality") or self.plan.planning_quality).support()[0]
@@ -324,7 +332,7 @@ class Scenario(Section):
             * high("scope.departments", sc.departments)
             * (1 - governance)
         )
-        t0_max = (varied.get("plan.planned_months") or self.plan.planned_months).support()[1]
+        t0_max = effective_range(varied.get("plan.planned_months") or self.plan.planned_months)[1]
         factor = rate * high("scope.p_approve", sc.p_approve) * sc.effect.mean()
         return 0.0 if factor == 0 else factor * t0_max
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic.config import JsonDict
 
 from simcrm.distributions import Distribution, DistributionOrNumber
+from simcrm.scenario.strict import NoBooleanNumbers
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
@@ -48,8 +49,9 @@ def unit(unit: str) -> JsonDict:
     return {"unit": unit}
 
 
-class Section(BaseModel):
-    """A scenario section: unknown keys are refused, values never change after loading."""
+class Section(NoBooleanNumbers):
+    """A scenario section: unknown keys are refused, values never change after loading,
+    and a boolean is never taken for a number."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

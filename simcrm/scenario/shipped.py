@@ -120,7 +120,7 @@ def resolve_targets(text: str, argument: str = "--targets") -> Path:
 def _resolve(
     text: str, argument: str, known: list[Shipped], kind: str, lister: str, *, here: bool = True
 ) -> Path:
-    if here and text and Path(text).is_file():
+    if here and text and _is_file(text):
         return Path(text)
     name = text.removesuffix(".toml")
     by_name = {item.name: item.path for item in known}
@@ -137,10 +137,18 @@ def _resolve(
     )
 
 
+def _is_file(text: str) -> bool:
+    """Whether ``text`` names a file (False for a name the system refuses: too long)."""
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _read(path: Path) -> dict[str, object]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, ValueError, RecursionError):  # TOMLDecodeError and UnicodeDecodeError too
         return {}
 
 

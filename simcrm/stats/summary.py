@@ -37,7 +37,8 @@ from simcrm.stats.accumulators import (
 from simcrm.stats.adoption_fan import ADOPTION_GRID, CASH_GRID, AdoptionFan
 from simcrm.stats.contingency import LEVELS as CONTINGENCY_LEVELS
 from simcrm.stats.contingency import MEASURES, Contingency
-from simcrm.stats.run_summary import CrossTab, Summary
+from simcrm.stats.replicates import ReplicateCounts
+from simcrm.stats.run_summary import CrossTab, Proportion, Summary
 from simcrm.stats.sketch import MANTISSA_BITS, QuantileSketch
 
 Floats = npt.NDArray[np.float64]
@@ -108,6 +109,9 @@ class SummaryBuilder:
     sketch
         Keep a quantile sketch of each distribution column (needed beyond
         :data:`EXACT_LIMIT` trials unless :meth:`result` is given the exact values).
+    replicates
+        Give the proportions intervals from the spread of the blocks' estimates (runs
+        with a sampling design, :mod:`simcrm.stats.replicates`), not Wilson's.
 
     Notes
     -----
@@ -122,8 +126,10 @@ class SummaryBuilder:
         *,
         keep_values: bool = True,
         sketch: bool = True,
+        replicates: bool = False,
     ) -> None:
         self.crosstab = crosstab
+        self.replicates = ReplicateCounts() if replicates else None
         self.trials = 0
         self.fail_counts: dict[str, int] = {}
         self.pair_counts: dict[tuple[str, str], npt.NDArray[np.int64]] = {}
@@ -171,6 +177,8 @@ class SummaryBuilder:
         self.event_counts["paid_back"] += int((~np.isnan(payback)).sum())
         from_go_live = col["payback_from_go_live"]
         self.event_counts["paid_back_18m_from_go_live"] += int((from_go_live <= 18).sum())
+        if self.replicates is not None:
+            self.replicates.add(col["trial"], _indicators(col, fails))
         npv = col["npv"].astype(np.float64, copy=False)
         for name in (n.removeprefix(RISK_PREFIX) for n in col if n.startswith(RISK_PREFIX)):
             occurred = col[RISK_PREFIX + name].astype(np.bool_, copy=False)
@@ -192,6 +200,8 @@ class SummaryBuilder:
             self.event_counts[key] += k
         for name, risk in other.risks.items():
             self.risks.setdefault(name, RiskState()).merge(risk)
+        if self.replicates is not None and other.replicates is not None:
+            self.replicates.merge(other.replicates)
         for key, counts in other.monthly.items():
             self.add_monthly_counts(key, counts, other.monthly_trials[key])
         for name, state in self.columns.items():
@@ -245,14 +255,14 @@ class SummaryBuilder:
         if pair is not None and pair in self.pair_counts:
             (a, b), (c, d) = self.pair_counts[pair].tolist()
             cross = CrossTab(pair[0], pair[1], ((a, b), (c, d)))
+        shares = self.proportions()
         return Summary(
             trials=n,
-            criteria={k: proportion(v, n) for k, v in self.fail_counts.items()},
-            events={k: proportion(v, n) for k, v in self.event_counts.items()},
+            criteria={k: shares[f"criteria.{k}"] for k in self.fail_counts},
+            events={k: shares[f"events.{k}"] for k in self.event_counts},
             distributions=distributions,
             disagreement={
-                f"{a}|{b}": proportion(int(c[0, 1] + c[1, 0]), n)
-                for (a, b), c in self.pair_counts.items()
+                f"{a}|{b}": shares[f"disagreement.{a}|{b}"] for (a, b) in self.pair_counts
             },
             crosstab=cross,
             risks={name: risk.figures(n) for name, risk in self.risks.items()},
@@ -262,6 +272,20 @@ class SummaryBuilder:
             cash=self._fan("cash_by_month", CASH_GRID),
         )
 
+    def proportions(self) -> dict[str, Proportion]:
+        """Every probability the summary reports, by ``criteria.<name>``,
+        ``events.<name>`` and ``disagreement.<a>|<b>``, with its 95% interval (Wilson's,
+        or the replicates' when the builder keeps them)."""
+        counts = {f"criteria.{k}": v for k, v in self.fail_counts.items()}
+        counts |= {f"events.{k}": v for k, v in self.event_counts.items()}
+        counts |= {
+            f"disagreement.{a}|{b}": int(c[0, 1] + c[1, 0])
+            for (a, b), c in self.pair_counts.items()
+        }
+        if self.replicates is None:
+            return {key: proportion(k, self.trials) for key, k in counts.items()}
+        return {key: self.replicates.proportion(key) for key in counts}
+
     def _fan(self, key: str, grid: Floats) -> AdoptionFan | None:
         """The fan of monthly counts, if every trial's are in."""
         counts = self.monthly.get(key)
@@ -270,7 +294,29 @@ class SummaryBuilder:
         return AdoptionFan.of(counts, grid)
 
 
-def summarize(frame: pd.DataFrame, crosstab: tuple[str, str] | None = None) -> Summary:
+def _indicators(
+    col: dict[str, npt.NDArray[np.generic]], fails: dict[str, npt.NDArray[np.generic]]
+) -> dict[str, npt.NDArray[np.bool_]]:
+    """Every proportion's indicator per row, keyed as :meth:`SummaryBuilder._proportion`."""
+    payback = np.asarray(col["payback_month"], dtype=np.float64)
+    from_go_live = np.asarray(col["payback_from_go_live"], dtype=np.float64)
+    found = {f"criteria.{name}": np.asarray(v, dtype=np.bool_) for name, v in fails.items()}
+    found |= {
+        "events.abandoned": np.asarray(col["abandoned"], dtype=np.bool_),
+        "events.rescued": np.asarray(col["rescued"], dtype=np.bool_),
+        "events.npv_negative": np.asarray(col["npv"], dtype=np.float64) < 0,
+        "events.paid_back_18m": payback <= 18,
+        "events.paid_back": ~np.isnan(payback),
+        "events.paid_back_18m_from_go_live": from_go_live <= 18,
+    }
+    for a, b in combinations(fails, 2):
+        found[f"disagreement.{a}|{b}"] = found[f"criteria.{a}"] != found[f"criteria.{b}"]
+    return found
+
+
+def summarize(
+    frame: pd.DataFrame, crosstab: tuple[str, str] | None = None, *, replicates: bool = False
+) -> Summary:
     """Summarise per-trial results (the output of :func:`simcrm.simulate`).
 
     Returns
@@ -287,7 +333,10 @@ def summarize(frame: pd.DataFrame, crosstab: tuple[str, str] | None = None) -> S
         ``risks`` — per risk of the register its probability with its Wilson interval,
         its direct cost per trial and the NPV where it occurred and where not.
         ``.to_frame()`` gives the figures as a tidy table, ``.to_dict()`` as JSON.
+        With ``replicates`` (trials simulated with a sampling design), the probabilities'
+        intervals come from the spread of the blocks' estimates
+        (:mod:`simcrm.stats.replicates`).
     """
-    builder = SummaryBuilder(crosstab, sketch=len(frame) > EXACT_LIMIT)
+    builder = SummaryBuilder(crosstab, sketch=len(frame) > EXACT_LIMIT, replicates=replicates)
     builder.add(frame)
     return builder.result()

@@ -28,9 +28,12 @@ from simcrm.analyses.failure_rate import Observation, analyse
 from simcrm.analyses.survey import SurveyDesign, draw_worlds, simulate_surveys
 from simcrm.analyses.survey_stats import abc_posterior, posterior_true_rate, variance_split
 from simcrm.cli import main
+from simcrm.engine.blocks import simulate
+from simcrm.scenario import load_scenario
 from simcrm.scenario.load import scenario_from_dict
 from simcrm.scenario.schema import Scenario
 from tests.conftest import MINIMAL, ROOT
+from tests.stats.closed_form import Z95
 
 A, B = 4.0, 12.0  # the prior of the tail probability across worlds
 
@@ -191,7 +194,13 @@ def test_definitions_cli_writes_json_and_png(tmp_path: Path) -> None:
     cost = result["dimensions"]["cost_overrun"]
     assert cost["p_fail"][0] >= cost["p_fail"][-1]  # fewer failures at a higher threshold
     t = result["dimensions"]["adoption_final"]["threshold"]
-    assert t["ci95"][0] <= t["value"] <= t["ci95"][1]
+    # the quantiles at 0.5 ± 1.959964 √(0.5 · 0.5 / N) of the same trials (the scenario's seed)
+    scenario = load_scenario(ROOT / "scenarios" / "half_cycle.toml")
+    values = simulate(scenario, trials=5000)["adoption_final"].dropna().to_numpy()
+    half = Z95 * np.sqrt(0.25 / values.size)
+    expected = np.quantile(values, [0.5, 0.5 - half, 0.5 + half])
+    assert t["value"] == expected[0]
+    assert t["ci95"] == pytest.approx(expected[1:].tolist(), rel=1e-12)
     assert (out / "definitions.png").read_bytes()[:4] == b"\x89PNG"
     svg = (out / "definitions.svg").read_text()
     assert "P(fail) (band: 95% interval)" in svg

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import simcrm
 from simcrm.cli import main
 from tests.conftest import ROOT
+from tests.stats.closed_form import Z95, mean_interval_by_hand
 
 HALF = str(ROOT / "scenarios" / "half_cycle.toml")
 FULL = str(ROOT / "scenarios" / "full_cycle.toml")
@@ -28,9 +31,24 @@ def test_compare_prints_every_figure_as_json(capsys: pytest.CaptureFixture[str])
     )
     figure = result["figures"]["P(fail marketing)"]
     assert figure["difference"] == pytest.approx(figure["b"] - figure["a"])
-    low, high = figure["ci95"]
-    assert low < figure["difference"] < high
     assert {"mean npv", "P50 npv", "P90 cost_overrun"} <= set(result["figures"])
+    # the same trials (common random numbers) simulated here: paired differences with
+    # mean ± 1.959964 sd/√n computed from them
+    a, b = (simcrm.simulate(simcrm.load_scenario(s), 20_000, 3) for s in (HALF, FULL))
+    paired = {
+        "P(fail marketing)": (a["fail_marketing"], b["fail_marketing"]),
+        "P(fail cio)": (a["fail_cio"], b["fail_cio"]),
+        "mean npv": (a["npv"], b["npv"]),
+        "mean cost_overrun": (a["cost_overrun"], b["cost_overrun"]),
+    }
+    for name, (x, y) in paired.items():
+        x, y = x.to_numpy(np.float64), y.to_numpy(np.float64)
+        mean, low, high = mean_interval_by_hand(y - x)
+        figure = result["figures"][name]
+        assert (figure["a"], figure["b"]) == pytest.approx((x.mean(), y.mean()), rel=1e-12)
+        assert figure["difference"] == pytest.approx(mean, rel=1e-9, abs=1e-12)
+        assert figure["ci95"] == pytest.approx([low, high], rel=1e-9, abs=1e-12)
+        assert figure["se"] == pytest.approx((high - low) / (2 * Z95), rel=1e-9)
 
 
 def test_compare_table_marks_the_units(capsys: pytest.CaptureFixture[str]) -> None:

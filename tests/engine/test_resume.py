@@ -12,13 +12,25 @@ import os
 import shlex
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from simcrm.cli import main
+from simcrm.engine.run import RunRequest, execute
+from simcrm.scenario import load_scenario
 from simcrm.streams import BLOCK_SIZE
-from tests.run_helpers import cli_command, data_bytes, manifest, run_cli, stop, wait_for
+from tests.run_helpers import (
+    BASELINE,
+    ROOT,
+    cli_command,
+    data_bytes,
+    manifest,
+    run_cli,
+    stop,
+    wait_for,
+)
 
 TRIALS = 20 * BLOCK_SIZE + 123
 """21 chunks of one block (the last partial): time enough to stop the run midway."""
@@ -95,29 +107,116 @@ def test_a_killed_run_resumes_computing_only_the_missing_chunks(
     assert (out / "summary.json").read_bytes() == (reference / "summary.json").read_bytes()
 
 
+DRIVER = """\
+import os, signal, sys
+
+import simcrm.cli.run as cli_run
+import simcrm.engine.run as engine_run
+
+SIGNAL, AFTER = signal.Signals[sys.argv.pop(1)], int(sys.argv.pop(1))
+execute = engine_run.execute
+
+
+def interrupted_after_chunks(request, progress=None, executor=None):
+    calls = []
+
+    def hook(trials):
+        if progress is not None:
+            progress(trials)
+        calls.append(trials)
+        if len(calls) == 1 + AFTER:  # the first call counts the chunks already done
+            os.kill(os.getpid(), SIGNAL)
+
+    return execute(request, hook, executor)
+
+
+cli_run.execute = interrupted_after_chunks
+from simcrm.cli import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+"""``simcrm run …`` that signals itself (as a terminal's Ctrl-C or ``kill`` would) the
+moment its ``AFTER``-th chunk is written: always mid-run, never after the run is done. Saved
+as ``__main__.py``, so the run states its resume command as ``python -m simcrm …``."""
+
+
+def _signalled_run(
+    tmp_path: Path, out: Path, sig: str, after: int
+) -> subprocess.CompletedProcess[bytes]:
+    driver = tmp_path / "driver" / "__main__.py"
+    driver.parent.mkdir(exist_ok=True)
+    driver.write_text(DRIVER)
+    command = cli_command(out, *ONE_BLOCK, trials=TRIALS)
+    return subprocess.run(
+        [sys.executable, str(driver), sig, str(after), *command[3:]],
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},  # this tree's simcrm, as ``-m`` from ROOT
+        preexec_fn=_interruptible,
+    )
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_ctrl_c_stops_cleanly_and_states_the_command_that_resumes(
-    tmp_path: Path, reference: Path
+    tmp_path: Path, reference: Path, sig: str
 ) -> None:
     out = tmp_path / "run"
-    process = _start(out)
-    try:
-        wait_for(lambda: _written(out) >= 2, TIMEOUT, "two chunk files")
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=TIMEOUT)
-    finally:
-        stop(process)
-    assert process.returncode == 130
-    assert err.decode().strip() == "simcrm: interrupted; the manifest says how to resume"
+    stopped_run = _signalled_run(tmp_path, out, sig, after=2)
+    assert stopped_run.returncode == 130, stopped_run.stderr.decode()
+    err = stopped_run.stderr.decode().strip()
+    assert err == "simcrm: interrupted; the manifest says how to resume"
     stopped = manifest(out)
     assert stopped["status"] == "interrupted"
-    assert len(stopped["completed_chunks"]) < stopped["chunks"]
+    assert len(stopped["completed_chunks"]) == 2 < stopped["chunks"]  # landed mid-run
+    assert sorted(data_bytes(out)) == [f"{name}.parquet" for name in stopped["completed_chunks"]]
+    assert not (out / "summary.json").exists()
     assert not list(out.rglob("*.tmp"))
     command = shlex.split(stopped["resume"])
+    assert command[:3] == [sys.executable, "-m", "simcrm"]
     assert command[-1] == "--resume"
 
-    finished = subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False)
+    if sig == "SIGINT":  # the stated command finishes the run (a subprocess: seconds)
+        env = os.environ | {"PYTHONPATH": str(ROOT)}
+        finished = subprocess.run(command, capture_output=True, timeout=TIMEOUT, env=env)
+        assert finished.returncode == 0, finished.stderr.decode()
+    else:
+        assert run_cli(out, *ONE_BLOCK, "--resume", trials=TRIALS) == 0
 
-    assert finished.returncode == 0, finished.stderr.decode()
+    assert manifest(out)["status"] == "complete"
+    assert manifest(out)["reused_chunks"] == stopped["completed_chunks"]
+    assert data_bytes(out) == data_bytes(reference)
+    assert (out / "summary.json").read_bytes() == (reference / "summary.json").read_bytes()
+
+
+def test_interrupt_from_progress_lands_mid_run_and_resume_gives_the_same_bytes(
+    tmp_path: Path, reference: Path
+) -> None:
+    """In-process: KeyboardInterrupt raised by the progress callback once the first chunk
+    is written (the first call reports the trials already done: none)."""
+    out = tmp_path / "run"
+    calls: list[int] = []
+
+    def progress(trials: int) -> None:
+        calls.append(trials)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    request = RunRequest(
+        load_scenario(BASELINE), TRIALS, 11, out, chunk_trials=BLOCK_SIZE, scenario_path=BASELINE
+    )
+    with pytest.raises(KeyboardInterrupt):
+        execute(request, progress=progress)
+    assert calls == [0, BLOCK_SIZE]
+    stopped = manifest(out)
+    assert stopped["status"] == "interrupted"
+    assert stopped["resume"].endswith(" --resume")
+    assert 1 == len(stopped["completed_chunks"]) < stopped["chunks"] == 21
+    assert len(data_bytes(out)) == 1  # some chunks, not all
+    assert not (out / "summary.json").exists()
+
+    assert run_cli(out, *ONE_BLOCK, "--resume", trials=TRIALS) == 0
+
     assert manifest(out)["status"] == "complete"
     assert manifest(out)["reused_chunks"] == stopped["completed_chunks"]
     assert data_bytes(out) == data_bytes(reference)
@@ -171,20 +270,6 @@ def _group_alive(process: subprocess.Popen[bytes]) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-def test_sigterm_stops_like_ctrl_c(tmp_path: Path) -> None:
-    out = tmp_path / "run"
-    process = _start(out)
-    try:
-        wait_for(lambda: len(_completed(out)) >= 1, TIMEOUT, "a chunk in the manifest")
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=TIMEOUT)
-    finally:
-        stop(process)
-    assert process.returncode == 130
-    assert "interrupted" in err.decode()
-    assert manifest(out)["status"] == "interrupted"
 
 
 def test_ctrl_c_of_a_local_dask_run_stops_every_process_cleanly(tmp_path: Path) -> None:

@@ -8,11 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from scipy.stats import binomtest
 
 import simcrm
 from simcrm.cli import main
 from simcrm.scenario.outputs import OUTPUT_COLUMNS
 from simcrm.streams import BLOCK_SIZE
+from tests.stats.closed_form import wilson_by_hand
 
 TRIALS = 2 * BLOCK_SIZE + 1_000  # three blocks, the last partial
 
@@ -122,8 +124,15 @@ def test_summary_command_prints_the_saved_summary(
     assert printed == json.loads((tmp_path / "r" / "summary.json").read_text())
     assert main(["summary", str(tmp_path / "r")]) == 0
     text = capsys.readouterr().out
-    assert "cio" in text
-    assert "Wilson" in text
+    assert "95% Wilson interval" in text
+    # each criterion's row: its failure share and 95% Wilson interval, recounted from the data
+    frame = pd.read_parquet(tmp_path / "r" / "data")
+    rows = {line.split("│")[1].strip(): line for line in text.splitlines() if line.count("│") > 3}
+    for name in simcrm.load_scenario(baseline_path).criteria:
+        k = int(frame[f"fail_{name}"].sum())
+        low, high = wilson_by_hand(k, TRIALS)
+        cells = [c.strip() for c in rows[name].split("│")[1:-1]]
+        assert cells == [name, f"{100 * k / TRIALS:.1f}%", f"{100 * low:.1f}% – {100 * high:.1f}%"]
 
 
 def test_summary_matches_a_pandas_recount(baseline_path: Path, tmp_path: Path) -> None:
@@ -134,8 +143,17 @@ def test_summary_matches_a_pandas_recount(baseline_path: Path, tmp_path: Path) -
     for name, entry in summary["criteria"].items():
         k = int(frame[f"fail_{name}"].sum())
         assert entry["count"] == k
-        low, high = entry["ci95"]
-        assert low <= k / TRIALS <= high
+        assert entry["p"] == k / TRIALS
+        # the 95% Wilson interval, from scipy and from the closed form (z = 1.959964)
+        ci = binomtest(k, TRIALS).proportion_ci(method="wilson")
+        assert entry["ci95"] == pytest.approx([ci.low, ci.high], rel=1e-12)
+        assert list(entry["ci95"]) == pytest.approx(list(wilson_by_hand(k, TRIALS)), rel=1e-12)
+    for entry in summary["events"].values():
+        assert entry["ci95"] == pytest.approx(
+            list(wilson_by_hand(entry["count"], TRIALS)), rel=1e-12
+        )
+    assert summary["events"]["abandoned"]["count"] == int(frame["abandoned"].sum())
+    assert summary["events"]["npv_negative"]["count"] == int((frame["npv"] < 0).sum())
     assert summary["distributions"]["cost_overrun"]["p50"] == pytest.approx(
         frame["cost_overrun"].median()
     )

@@ -44,12 +44,61 @@ def hand_bass(p: float, qb: float, m: float, delta: float, months: int) -> list[
     return a
 
 
-def test_bass_first_steps_by_hand() -> None:
-    # p = 0.03, qb = 0.38, m = 0.8: a1 = p m = 0.024;
-    # a2 = 0.024 + (0.03 + 0.38 · 0.024/0.8)(0.8 − 0.024) = 0.024 + 0.0414 · 0.776
-    a = hand_bass(0.03, 0.38, 0.8, 0.0, 2)
+def bass_closed_form(p: float, qb: float, m: float, delta: float) -> list[float]:
+    """The first three months of ``a[t+1] = a[t] + (p + qb a[t]/m)(m − a[t]) − δ a[t]`` from
+    ``a[0] = 0``, multiplied out (no clip is reached for these parameters):
+
+    - ``a1 = p m``
+    - ``a2 = p m (1 + (1 + qb)(1 − p) − δ)``  (``p + qb a1/m = p (1 + qb)``, ``m − a1 = m (1 − p)``)
+    - ``a3 = a2 (1 − δ) + (p + qb s2)(1 − s2) m`` with ``s2 = a2/m = p (1 + (1 + qb)(1 − p) − δ)``
+    """
+    a1 = p * m
+    s2 = p * (1 + (1 + qb) * (1 - p) - delta)
+    a2 = s2 * m
+    a3 = a2 * (1 - delta) + (p + qb * s2) * (1 - s2) * m
+    return [0.0, a1, a2, a3]
+
+
+def test_bass_closed_form_by_hand() -> None:
+    # p = 0.03, qb = 0.38, m = 0.8, δ = 0: a1 = p m = 0.024;
+    # a2 = 0.024 + (0.03 + 0.38 · 0.024/0.8)(0.8 − 0.024) = 0.024 + 0.0414 · 0.776 = 0.0561264
+    a = bass_closed_form(0.03, 0.38, 0.8, 0.0)
     assert a[1] == pytest.approx(0.024, rel=1e-15)
-    assert a[2] == pytest.approx(0.024 + 0.0414 * 0.776, rel=1e-14)
+    assert a[2] == pytest.approx(0.0561264, rel=1e-14)
+    assert a[3] == pytest.approx(0.0561264 + (0.03 + 0.38 * 0.070158) * (0.8 - 0.0561264))
+
+
+@pytest.mark.parametrize(
+    ("p", "qb", "m", "delta"),
+    [(0.03, 0.38, 0.8, 0.0), (0.05, 0.456, 0.8, 0.01), (0.2, 0.9, 0.5, 0.1)],
+)
+def test_bass_first_steps_by_hand(p: float, qb: float, m: float, delta: float) -> None:
+    """The model's monthly steps (vectorised, fused float64 and float32 loop, simpy
+    reference) against the closed form of the first three months."""
+    expected = bass_closed_form(p, qb, m, delta)
+    state = AdoptionState(np.array([m]), np.array([p]), np.array([qb]), np.array([delta]))
+    vectorised, reference = np.zeros(1), 0.0
+    fused64, fused32 = np.zeros(1), np.zeros(1, np.float32)
+    stepper64, stepper32 = BassStepper(state, np.float64), BassStepper(state, np.float32)
+    for t in (1, 2, 3):
+        vectorised = bass_step(vectorised, state)
+        reference = reference_bass_step(reference, m, p, qb, delta)
+        stepper64.step(fused64, fused64, 1)
+        stepper32.step(fused32, fused32, 1)
+        assert vectorised[0] == pytest.approx(expected[t], rel=1e-13)
+        assert reference == pytest.approx(expected[t], rel=1e-13)
+        assert fused64[0] == pytest.approx(expected[t], rel=1e-13)
+        assert float(fused32[0]) == pytest.approx(expected[t], rel=LOOP_REL)
+
+
+@pytest.mark.parametrize("months", [1, 2, 3])
+def test_model_adoption_after_go_live_by_hand(months: int) -> None:
+    """The whole model: the deterministic project goes live at month 13 (12.5 months of
+    execution), so with the horizon at 13 + k its final adoption is month k of the Bass
+    path (p = 0.05, qb = 0.456, m = 0.8, δ = 0.01: training and collaboration included)."""
+    expected = bass_closed_form(0.05, 0.456, 0.8, 0.01)[months]
+    for row in _both(_scenario(simulation__horizon_months=13 + months)):
+        assert row["adoption_final"] == pytest.approx(expected, rel=LOOP_REL)
 
 
 @pytest.mark.parametrize(

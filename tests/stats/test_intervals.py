@@ -37,6 +37,10 @@ def test_level_changes_the_width_and_empty_samples_are_undefined() -> None:
     narrow = np.subtract(*wilson_interval(30, 100, 0.90)[::-1])
     wide = np.subtract(*wilson_interval(30, 100, 0.99)[::-1])
     assert 0 < narrow < wide
+    # the closed-form widths 2 z √(p(1−p)/n + z²/4n²) / (1 + z²/n), z = 1.644854, 2.575829
+    for width, z in ((narrow, 1.6448536269514722), (wide, 2.5758293035489004)):
+        closed = 2 * z * math.sqrt(0.3 * 0.7 / 100 + z * z / 40_000) / (1 + z * z / 100)
+        assert width == pytest.approx(closed, rel=1e-12)
     assert all(math.isnan(x) for x in wilson_interval(0, 0))
     assert wilson_interval(0, 50)[0] == 0.0
     assert wilson_interval(50, 50)[1] == 1.0

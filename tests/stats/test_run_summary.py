@@ -12,6 +12,7 @@ import pytest
 
 import simcrm
 from simcrm.stats.run_summary import Summary
+from tests.stats.closed_form import wilson_by_hand
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,8 @@ def test_frame_holds_every_figure_with_its_interval(frame: pd.DataFrame) -> None
     assert list(table.columns) == ["section", "name", "statistic", "value", "low", "high"]
     cio = table.query("section == 'criterion' and name == 'cio'").iloc[0]
     assert cio["value"] == frame["fail_cio"].mean()
-    assert cio["low"] < cio["value"] < cio["high"]
+    k = int(frame["fail_cio"].sum())
+    assert (cio["low"], cio["high"]) == pytest.approx(wilson_by_hand(k, len(frame)), rel=1e-12)
     median = table.query("section == 'distribution' and name == 'npv' and statistic == 'p50'").iloc[
         0
     ]
