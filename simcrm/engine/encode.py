@@ -20,6 +20,23 @@ from simcrm.model.trial import MONTHLY_KEYS
 from simcrm.stats.adoption_fan import encode_counts
 from simcrm.stats.summary import SummaryBuilder
 
+MAY_BE_UNDEFINED = frozenset({"abandon_month", "payback_month", "payback_from_go_live", "roi"})
+"""Outputs that are NaN by design in some trials (no abandonment, no payback; ``roi`` when
+a project cost nothing). Every other float output must be finite."""
+
+
+def first_nonfinite(columns: Columns) -> tuple[str, int] | None:
+    """The first output (and its trial) that is NaN or infinite where it must be finite:
+    the scenario's numbers took the model beyond what float64 computes."""
+    for name, values in columns.items():
+        if name in MAY_BE_UNDEFINED or values.dtype.kind != "f":
+            continue
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            trials = columns.get("trial")
+            return name, int(trials[bad[0]]) if trials is not None else int(bad[0])
+    return None
+
 
 @dataclass(frozen=True)
 class EncodedChunk:
@@ -31,6 +48,9 @@ class EncodedChunk:
     summary: SummaryBuilder
     table: pa.Table | None = None
     metadata: dict[str, str] | None = None
+    nonfinite: tuple[str, int] | None = None
+    """The first output that is not finite where it must be, and its trial (the run is
+    then refused: :func:`first_nonfinite`)."""
 
     def encoded(self) -> npt.NDArray[np.uint8]:
         """The chunk's Parquet bytes (encoding the table if it was handed over as one)."""
@@ -76,6 +96,10 @@ class EncodeChunk:
         kept in the file's metadata so a resumed run or a recomputed summary has them)."""
         columns = dict(columns)
         monthly = {key: columns.pop(key) for key in MONTHLY_KEYS if key in columns}
+        broken = first_nonfinite(columns)
+        if broken is not None:  # nothing to keep: the client refuses the run
+            empty = SummaryBuilder(keep_values=False, sketch=False)
+            return EncodedChunk(0, None, empty, nonfinite=broken)
         table = pa.table(columns)
         summary = SummaryBuilder(
             keep_values=self.keep_values, sketch=self.sketch, replicates=self.replicates

@@ -408,6 +408,16 @@ def _clear(out: Path) -> None:
             child.unlink()
 
 
+def remove_run(out: Path) -> None:
+    """Remove a run that was refused before it made any result: its own files, and the
+    directory if that leaves it empty (a directory holding anything else is kept)."""
+    try:
+        _clear(out)
+        out.rmdir()
+    except (OSError, ResultsError):
+        pass
+
+
 def run_currency(manifest: dict[str, Any]) -> str:
     """The currency of a run's money figures, from its manifest ('' if it cannot be told).
 

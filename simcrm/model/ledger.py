@@ -106,29 +106,35 @@ class Ledger:
         g = self.gap[:m]
         # spending only raises the gap: trials whose gap may reach 0 within the window
         reach = np.add(g, least[:m], out=self._reach[:m])
-        maybe = np.flatnonzero(np.less_equal(reach, total, out=self._maybe[:m]))
+        candidate = np.less_equal(reach, total, out=self._maybe[:m])
+        maybe = np.flatnonzero(candidate)
         before = g[maybe]
         g += whole[:m]
         g -= total
+        lifts: list[Spending] = []  # each spending's rise of the gap, in months of full use
         for row, trials, amounts in spending:
             if not trials.size:
                 continue
             at = self.power[start + row + 1] if own_power is None else own_power[row, trials]
             self.spent_pv[trials] += amounts * discount[trials] * at
-            g[trials] += amounts / self.worth[trials]
+            lift = amounts / self.worth[trials]
+            g[trials] += lift
+            lifts.append((row, trials, lift))
         if maybe.size:
-            self._find_payback(window, start, maybe, before, spending)
+            self._find_payback(window, start, maybe, candidate, before, lifts)
 
     def _find_payback(
         self,
         window: Shares,
         start: int,
         maybe: npt.NDArray[np.intp],
+        candidate: npt.NDArray[np.bool_],
         before: FloatArray,
-        spending: list[Spending],
+        lifts: list[Spending],
     ) -> None:
-        """The gap month by month for the trials ``maybe`` (their gap ``before`` the
-        window), row by row since the arrays are small; payers get their month."""
+        """The gap month by month for the trials ``maybe`` (``candidate`` as a mask; their
+        gap ``before`` the window), row by row since the arrays are small; spending
+        ``lifts`` the gap from its row on; payers get their month."""
         width = window.shape[0]
         slope = self.slope[maybe]
         path = np.empty((width, maybe.size))
@@ -138,24 +144,28 @@ class Ledger:
             np.add(previous, slope, out=now)
             now -= window[row].take(maybe)  # a month of use of the trials (contiguous row)
             previous = now
-        for row, trials, amounts in spending:  # from its month on (the last row has it)
-            if not trials.size:
+        for row, trials, lift in lifts:  # from its month on (the last row has it)
+            spender = candidate[trials]
+            if row >= width - 1 or not spender.any():
                 continue
-            at = np.searchsorted(maybe, trials)
-            spender = at < maybe.size
-            spender[spender] = maybe[at[spender]] == trials[spender]
-            path[row : width - 1, at[spender]] += amounts[spender] / self.worth[trials[spender]]
+            # a dense row of lifts (0 elsewhere: x + 0 is x, up to the sign of a zero gap,
+            # which `<= 0` does not see) is cheaper than a 2-d fancy index
+            dense = np.zeros(maybe.size)
+            dense[np.searchsorted(maybe, trials[spender])] = lift[spender]
+            path[row : width - 1] += dense
         path[-1] = self.gap[maybe]
         paid = np.less_equal(path, 0.0)
         end = start + width
         left = self.left[maybe]
-        short = np.flatnonzero(left < end)  # operation ends within the window
-        if short.size:
-            paid[:, short] &= np.arange(start + 1, end + 1)[:, None] <= left[short]
+        if np.min(left) < end:  # operation ends within the window for some: not after it
+            paid &= np.arange(start + 1, end + 1)[:, None] <= left
         hit = np.flatnonzero(paid.any(axis=0))  # at or below 0 in some month
         if not hit.size:
             return
-        first = paid[:, hit].argmax(axis=0)  # the first such month
+        # the first such month: of the payers alone when they are few
+        first = (
+            paid[:, hit].argmax(axis=0) if 4 * hit.size < maybe.size else paid.argmax(axis=0)[hit]
+        )
         payers = maybe[hit]
         self.payback[payers] = self.go_live[payers] + (start + 1 + first)
         self.gap[payers] = np.inf

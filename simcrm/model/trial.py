@@ -180,7 +180,8 @@ def simulate_block(
 
     horizon = scenario.simulation.horizon_months
     live = ~cut
-    go_live = np.where(live, np.ceil(actual_months), horizon).astype(np.int64)
+    # a month past 2**53 is as late as any (past the horizon); the clip keeps the int exact
+    go_live = np.where(live, np.minimum(np.ceil(actual_months), 2.0**53), horizon).astype(np.int64)
     v = monthly_factor(params.value("money.discount_rate"))  # one, or per trial
     pv_implementation = spread_present_value(actual_cost, actual_months, v)
     reviews_rng = rng(Stage.REVIEWS)

@@ -12,14 +12,15 @@ request.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Any
 
 from simcrm.errors import ScenarioError
 from simcrm.scenario.costcurve import planned_budget
 from simcrm.scenario.envelope import MAX_MONEY, MIN_BUDGET, effective_range
 
-if TYPE_CHECKING:
-    from simcrm.scenario.schema import Scenario
+Scenario = Any
+"""A validated :class:`simcrm.scenario.schema.Scenario` (it calls this module while it is
+validated, so the type is named here without importing it: no import circle)."""
 
 BLOCK_TRIALS = 16_384
 """Trials per block (``simcrm.streams.BLOCK_SIZE``, the model's unit of work)."""

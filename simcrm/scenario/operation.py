@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import AfterValidator, Discriminator, Field, Tag
 
 from simcrm.distributions import Distribution, DistributionOrNumber, Fixed
 from simcrm.scenario.envelope import MAX_FACTOR, MAX_MONEY, MAX_RATE
@@ -197,13 +197,29 @@ class Reviews(Section):
     )
 
 
+MIN_DISCOUNT_RATE = -0.99
+"""Lowest discount rate: at -0.99 a flow 600 months away counts 0.01^-50 = 1e100 times,
+still finite with money ≤ 1e15; closer to -1, ``(1 + r)^(−m/12)`` overflows."""
+
+
+def _not_near_minus_one(rate: float) -> float:
+    if rate < MIN_DISCOUNT_RATE:
+        raise ValueError(
+            f"a discount rate must be at least {MIN_DISCOUNT_RATE:g}: closer to -1, "
+            "(1 + r)^(-m/12) overflows"
+        )
+    return rate
+
+
 class Money(Section):
     """Cash flows and discounting (docs/model.md §5)."""
 
-    # at -0.5 a flow 600 months away counts 2^50 ≈ 1e15 times: still finite with money
-    discount_rate: Annotated[float, Field(ge=-0.5, le=1.0, allow_inf_nan=False)] = Field(
+    discount_rate: Annotated[
+        float, Field(gt=-1.0, le=1.0, allow_inf_nan=False), AfterValidator(_not_near_minus_one)
+    ] = Field(
         default=0.08,
-        description="Annual discount rate `r`: a flow in month `m` counts `(1 + r)^(−m/12)`.",
+        description="Annual discount rate `r`: a flow in month `m` counts `(1 + r)^(−m/12)`; "
+        f"at least {MIN_DISCOUNT_RATE:g}.",
         json_schema_extra=unit("per year"),
     )
     running_cost_per_user_month: DistributionOrNumber = Field(

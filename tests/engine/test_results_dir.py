@@ -233,7 +233,7 @@ def test_a_chunk_too_large_for_memory_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _run(tmp_path / "run", ["--chunk-size", "1e9"]) == 2
-    assert "--chunk-size: got 1000000000; give a number of trials from 1 to 4,194,304" in (
+    assert "--chunk-size: got '1e9'; give a whole number from 1 to 4,194,304" in (
         capsys.readouterr().err
     )
     assert not (tmp_path / "run").exists()

@@ -280,7 +280,7 @@ def _refused(risks: list[dict[str, Any]], field: str, why: str) -> None:
         (
             [_risk(cost={"kind": "normal", "mean": 1, "sd": 1})],
             "risks[0].cost",
-            "must stay within [0, inf]",
+            "must stay within [0, 1e+15]",
         ),
         (
             [_risk(when="operation", ceiling={"kind": "uniform", "low": 0.5, "high": 1.5})],
