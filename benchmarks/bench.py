@@ -56,7 +56,7 @@ if str(ROOT) not in sys.path:
 import numpy as np
 
 import simcrm
-from benchmarks import portfolio_bench, rng_bound, sensitivity_bench
+from benchmarks import batch_bench, portfolio_bench, rng_bound, sensitivity_bench
 from benchmarks.loop_model import simulate_loop
 from simcrm.scenario.schema import Scenario
 
@@ -81,6 +81,13 @@ TARGETS: dict[str, tuple[str, float, str]] = {
         120.0,
         "portfolio example: selection on 2,000 trials, aggregate on 200,000 (wall seconds)",
     ),
+    "run_over_simulate": (
+        ">=",
+        0.85,
+        "simcrm run trials/s (Parquet on its writer thread, summary in memory, no figures) "
+        "÷ the same chunks computed alone, one worker process, 2^21 trials",
+    ),
+    "startup_validate_seconds": ("<=", 0.4, "simcrm validate baseline, a new process (s)"),
     "sensitivity_overhead": (
         "<=",
         1.3,
@@ -532,6 +539,29 @@ def bench(quick: bool, seed: int) -> dict[str, Any]:
         folio = {"status": "error", "note": repr(err)}
         say(f"  failed: {err!r}")
 
+    say("batch runs: run vs simulate (2^21), start-up, LHS/Sobol' variance, summary-only")
+    batch: dict[str, Any] = {}
+    try:
+        batch["run_vs_simulate"] = batch_bench.run_vs_simulate(scenario, 2**21, seed)
+        say(f"  {batch_bench.summary(batch['run_vs_simulate'])}")
+        batch["startup"] = batch_bench.startup()
+        say(f"  {batch_bench.summary(batch['startup'])}")
+        batch["variance_reduction"] = batch_bench.variance_reduction(
+            scenario, 16 if quick else 48, seed
+        )
+        say(
+            f"  {json.dumps({k: v for k, v in batch['variance_reduction'].items() if k != 'variances'})}"
+        )
+        label, n = ("1e7", 10_000_000) if quick else ("1e8", 100_000_000)
+        with heartbeat(f"summary-only {label}, 2 workers"):
+            batch["summary_only"] = batch_bench.summary_only(SCENARIO, n, 2, seed)
+        say(f"  {batch_bench.summary(batch['summary_only'])}")
+        batch["status"] = "ok"
+    except Exception as err:  # report the failure, do not hide the rest
+        batch["status"] = "error"
+        batch["note"] = repr(err)
+        say(f"  failed: {err!r}")
+
     ratios: dict[str, float | None] = {
         "simulate_vs_simpy": sim6.rate / simpy.rate if simpy else None,
         "simulate_vs_loop": sim6.rate / loop.rate,
@@ -542,6 +572,8 @@ def bench(quick: bool, seed: int) -> dict[str, Any]:
         "sobol_20_inputs_2e16_seconds": None if quick else sens.get("sobol_seconds"),
         "sensitivity_overhead": sens.get("in_process_overhead_ratio"),
         "portfolio_example_seconds": folio.get("selection_seconds"),
+        "run_over_simulate": batch.get("run_vs_simulate", {}).get("run_over_simulate_throughput"),
+        "startup_validate_seconds": batch.get("startup", {}).get("validate_seconds"),
     }
     return {
         "schema": 1,
@@ -566,6 +598,7 @@ def bench(quick: bool, seed: int) -> dict[str, Any]:
         "dask": dask,
         "sensitivity": sens,
         "portfolio": folio,
+        "batch": batch,
         "rng_bound": {
             **recorded,
             "replayed_draws": replayed,
@@ -643,6 +676,33 @@ def rows(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     "", ""))  # fmt: skip
     else:
         out.append(("portfolio example", f"GAP: {folio.get('note')}", "", ""))
+    batch = doc.get("batch", {})
+    if "run_vs_simulate" in batch:
+        rv = batch["run_vs_simulate"]
+        out.append((f"simcrm run ÷ simulate, {rv['trials']:,} trials, 1 worker",
+                    ratio("run_over_simulate"), *target("run_over_simulate")))  # fmt: skip
+        out.append(("  disk bytes per trial (info)", f"{rv['disk_bytes_per_trial']:.1f}", "", ""))
+    if "startup" in batch:
+        out.append(("simcrm validate baseline, new process",
+                    f"{batch['startup']['validate_seconds']:.2f} s",
+                    *target("startup_validate_seconds")))  # fmt: skip
+    if "variance_reduction" in batch:
+        vr = batch["variance_reduction"]
+        for key, label in (("npv_mean", "mean NPV"), ("cost_p80", "P80 cost")):
+            for design in ("lhs", "sobol"):
+                cell = vr[f"{design}_{key}"]
+                verdict = ("", "")
+                out.append((f"variance of {label} per block, mc ÷ {design}",
+                            f"{cell['variance_ratio']:.1f}x [{cell['ci95'][0]:.1f}, {cell['ci95'][1]:.1f}]",
+                            *verdict))  # fmt: skip
+    if "summary_only" in batch:
+        so = batch["summary_only"]
+        out.append((f"summary-only run {so['trials']:.0e}, {so['workers']} workers",
+                    f"{so['seconds']:.0f} s ({so['trials_per_s']:,} trials/s), client "
+                    f"{so['client_max_rss_mb']} MB, {so['bytes_written']:,} bytes written",
+                    "", ""))  # fmt: skip
+    elif batch.get("status") == "error":
+        out.append(("batch runs", f"GAP: {batch.get('note')}", "", ""))
     out += [
         ("plain per-trial loop, 20,000 trials", rate("plain loop"), "", ""),
         ("simpy reference, 5,000 trials", rate("simpy reference"), "", ""),

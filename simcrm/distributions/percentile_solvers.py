@@ -6,16 +6,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from simcrm.distributions.percentiles import NoFit
 
 FloatArray = npt.NDArray[np.float64]
 _XTOL = 1e-15
 _RTOL = 8.9e-16  # the smallest rtol brentq accepts
+
+
+def _special() -> Any:
+    """``scipy.special``, imported on first use (a command that only validates needs it
+    only for some distributions; it costs ~0.15 s to import)."""
+    import scipy.special
+
+    return scipy.special
 
 
 def _anchor(u: FloatArray) -> int:
@@ -26,7 +34,7 @@ def _anchor(u: FloatArray) -> int:
 
 def normal_fit(u: FloatArray, x: FloatArray) -> tuple[float, float]:
     """``(mean, sd)`` of the normal with percentiles ``x`` at levels ``u`` (closed form)."""
-    z = special.ndtri(u)
+    z = _special().ndtri(u)
     sd = (x[1] - x[0]) / (z[1] - z[0])
     i = _anchor(u)  # exact when it is p50
     return float(x[i] - sd * z[i]), float(sd)
@@ -34,10 +42,10 @@ def normal_fit(u: FloatArray, x: FloatArray) -> tuple[float, float]:
 
 def lognormal_fit(u: FloatArray, x: FloatArray) -> tuple[float, float]:
     """``(mu, sigma)`` of the log of a log-normal with percentiles ``x`` (closed form)."""
-    dz = special.ndtri(u[1]) - special.ndtri(u[0])
+    dz = _special().ndtri(u[1]) - _special().ndtri(u[0])
     sigma = float((math.log(x[1]) - math.log(x[0])) / dz)
     i = _anchor(u)
-    return float(math.log(x[i]) - sigma * special.ndtri(u[i])), sigma
+    return float(math.log(x[i]) - sigma * _special().ndtri(u[i])), sigma
 
 
 def uniform_fit(u: FloatArray, x: FloatArray) -> tuple[float, float]:
@@ -122,7 +130,7 @@ def pert_fit(u: FloatArray, x: FloatArray, lamb: float) -> tuple[float, float, f
     """``(low, mode, high)`` of the PERT with ``lamb`` and percentiles ``x`` at levels ``u``."""
 
     def quantile(u: FloatArray, m: float) -> FloatArray:
-        return np.asarray(special.betaincinv(1 + lamb * m, 1 + lamb * (1 - m), u))
+        return np.asarray(_special().betaincinv(1 + lamb * m, 1 + lamb * (1 - m), u))
 
     return _three_points(u, x, quantile, _mode_level(u, x, quantile, 0.0, 1.0))
 
@@ -156,7 +164,7 @@ def gamma_fit(u: FloatArray, x: FloatArray) -> tuple[float, float]:
 
     def excess(log_shape: float) -> float:
         shape = math.exp(log_shape)
-        q1, q2 = special.gammaincinv(shape, u[0]), special.gammaincinv(shape, u[1])
+        q1, q2 = _special().gammaincinv(shape, u[0]), _special().gammaincinv(shape, u[1])
         if not q1 > 0:  # underflows: a tiny shape
             return 1e300
         return math.log(q2) - math.log(q1) - target
@@ -165,7 +173,7 @@ def gamma_fit(u: FloatArray, x: FloatArray) -> tuple[float, float]:
         _brentq(excess, *_bracket(excess, 0.0, 64.0, (1,) if excess(0) > 0 else (-1,)))
     )
     i = _anchor(u)
-    return shape, float(x[i] / special.gammaincinv(shape, u[i]))
+    return shape, float(x[i] / _special().gammaincinv(shape, u[i]))
 
 
 def beta_fit(u: FloatArray, x: FloatArray, low: float, high: float) -> tuple[float, float]:
@@ -174,7 +182,7 @@ def beta_fit(u: FloatArray, x: FloatArray, low: float, high: float) -> tuple[flo
     Two quantiles always determine a beta (van Dorp and Mazzuchi, 2000). For a given ``a``
     the first percentile fixes ``b`` (the CDF at a point rises with ``b``); Brent's method
     on ``log a`` meets the second, and Levenberg-Marquardt on ``(log a, log b)`` polishes
-    both (the ``b`` of ``scipy.special.btdtrib`` is good to about 1e-6).
+    both (the ``b`` of ``scipy._special().btdtrib`` is good to about 1e-6).
     """
     from scipy import optimize
 
@@ -182,14 +190,14 @@ def beta_fit(u: FloatArray, x: FloatArray, low: float, high: float) -> tuple[flo
 
     def excess(log_a: float) -> float:
         a = math.exp(log_a)
-        return float(special.betainc(a, special.btdtrib(a, u[0], y[0]), y[1]) - u[1])
+        return float(_special().betainc(a, _special().btdtrib(a, u[0], y[0]), y[1]) - u[1])
 
     log_a = _brentq(excess, *_bracket(excess, 0.0, 64.0))
-    start = [log_a, math.log(special.btdtrib(math.exp(log_a), u[0], y[0]))]
+    start = [log_a, math.log(_special().btdtrib(math.exp(log_a), u[0], y[0]))]
 
     def residuals(p: FloatArray) -> FloatArray:
         a, b = np.exp(p)
-        return np.asarray(special.ndtri(special.betainc(a, b, y)) - special.ndtri(u))
+        return np.asarray(_special().ndtri(_special().betainc(a, b, y)) - _special().ndtri(u))
 
     fit = optimize.least_squares(residuals, start, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15)
     a, b = np.exp(fit.x)
@@ -205,7 +213,7 @@ _SQRT2 = math.sqrt(2.0)
 
 def _log_phi_ratio(c: float, dp: float, dq: float) -> float:
     """``log Φ(c + dp) − log Φ(c + dq)`` for ``c + dp ≤ c + dq ≤ 0``, stable far out."""
-    ratio = special.erfcx(-(c + dp) / _SQRT2) / special.erfcx(-(c + dq) / _SQRT2)
+    ratio = _special().erfcx(-(c + dp) / _SQRT2) / _special().erfcx(-(c + dq) / _SQRT2)
     return float(math.log(ratio) - (dp - dq) * (2 * c + dp + dq) / 2)
 
 
@@ -224,11 +232,11 @@ def _trunc_cdf(c: float, dz: float, da: float, db: float) -> float:
         )
     if a >= 0:
         return 1.0 - _trunc_cdf(-c, -dz, -db, -da)
-    below = float(special.erf(-a / _SQRT2))  # 2 (Φ(0) − Φ(a)), no cancellation
-    total = float(special.erf(b / _SQRT2)) + below
+    below = float(_special().erf(-a / _SQRT2))  # 2 (Φ(0) − Φ(a)), no cancellation
+    total = float(_special().erf(b / _SQRT2)) + below
     if z <= 0:
-        return -2 * float(special.ndtr(z)) * math.expm1(_log_phi_ratio(c, da, dz)) / total
-    return (float(special.erf(z / _SQRT2)) + below) / total
+        return -2 * float(_special().ndtr(z)) * math.expm1(_log_phi_ratio(c, da, dz)) / total
+    return (float(_special().erf(z / _SQRT2)) + below) / total
 
 
 def truncnormal_fit(u: FloatArray, x: FloatArray, low: float, high: float) -> tuple[float, float]:

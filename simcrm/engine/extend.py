@@ -1,7 +1,7 @@
 """``simcrm run --extend DIR --trials N``: the request that grows a finished run.
 
-The run's scenario is its recorded text (read beside its recorded file, for the data
-files it names), and every option but the trials is the run's own, so the extended run
+The run's scenario is its recorded file, which must still give the run's digest (its
+text and the data files it reads unchanged), and every option but the trials is the run's own, so the extended run
 is the same run with more trials: its chunks are kept and only the new ones computed,
 and its files are the same bytes as a fresh run of ``N`` trials.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from simcrm.engine.run import RunRequest
 from simcrm.engine.store import MANIFEST, read_json
 from simcrm.errors import ResultsError
-from simcrm.scenario.load import parse_scenario, scenario_digest
+from simcrm.scenario.load import load_scenario, scenario_digest
 from simcrm.streams import BLOCK_SIZE
 
 
@@ -38,14 +38,13 @@ def extension(
     if not isinstance(ident, dict) or not isinstance(recorded, dict):
         raise ResultsError(str(directory / MANIFEST), "identity", "damaged: not a run's manifest")
     path = _scenario_path(manifest)
-    text = recorded.get("text")
-    if path is None or not isinstance(text, str):
+    if path is None or not path.is_file():
         raise ResultsError(
-            "--extend", str(directory), "the run records no scenario file to extend it from"
+            "--extend",
+            str(directory),
+            f"the run's scenario file ({path}) is not there to extend it from",
         )
-    scenario = parse_scenario(
-        text, base_dir=path.parent, default_name=str(recorded.get("name")), source=str(path)
-    )
+    scenario = load_scenario(path)
     if scenario_digest(scenario) != ident.get("scenario_digest"):
         raise ResultsError(
             "--extend",

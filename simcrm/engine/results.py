@@ -42,7 +42,11 @@ def summarize_files(
         try:
             reader = pq.ParquetFile(path)
             names = reader.schema_arrow.names
-            columns = [c for c in names if c.startswith(SUMMARY_PREFIXES) or c in SUMMARY_INPUTS]
+            columns = [
+                c
+                for c in names
+                if c.startswith(SUMMARY_PREFIXES) or c in SUMMARY_INPUTS or c == "trial"
+            ]
             for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
                 builder.add(batch)
             meta = reader.schema_arrow.metadata or {}
@@ -69,6 +73,15 @@ def summarize_directory(out: Path, crosstab: Sequence[str] | None = None) -> Sum
     :data:`~simcrm.stats.summary.EXACT_LIMIT` trials the values for exact percentiles.
     """
     manifest = read_json(out / MANIFEST) if (out / MANIFEST).exists() else {}
+    ident = manifest.get("identity")
+    ident = ident if isinstance(ident, dict) else {}
+    if ident.get("data") is False or ident.get("columns") is not None:
+        raise ResultsError(
+            str(out),
+            "--no-data" if ident.get("data") is False else "--columns",
+            "this run kept only its summary (or some columns), so its summary cannot be "
+            "recomputed from its files; use its summary.json, or run it again in full",
+        )
     check_chunks(out, manifest)
     files = chunk_files(out)
     trials = 0
@@ -79,15 +92,6 @@ def summarize_directory(out: Path, crosstab: Sequence[str] | None = None) -> Sum
             reason = str(err)[:120]
             raise ResultsError(str(f), f.name, f"damaged: not a Parquet chunk ({reason})") from None
     pair = (crosstab[0], crosstab[1]) if crosstab is not None and len(crosstab) == 2 else None
-    ident = manifest.get("identity")
-    ident = ident if isinstance(ident, dict) else {}
-    if ident.get("data") is False or ident.get("columns") is not None:
-        raise ResultsError(
-            str(out),
-            "--no-data" if ident.get("data") is False else "--columns",
-            "this run kept only its summary (or some columns), so its summary cannot be "
-            "recomputed from its files; use its summary.json, or run it again in full",
-        )
     replicates = ident.get("sampling", "mc") != "mc"
     builder = summarize_files(
         files, pair, sketch=trials > summaries.EXACT_LIMIT, replicates=replicates

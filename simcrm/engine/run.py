@@ -26,6 +26,7 @@ from simcrm.engine.precision import half_widths, reached
 from simcrm.engine.request import RunRequest, command, identity, resume_hint
 from simcrm.engine.results import summarize_files
 from simcrm.engine.store import (
+    DATA,
     FORMAT,
     MANIFEST,
     SUMMARY,
@@ -157,12 +158,13 @@ def _execute(
                     close()
             writer.finish()
         kept = {c.name for c in chunks if c.first * BLOCK_SIZE < summary.trials}
-        if summary.trials < request.n:  # stopped at its precision
-            _stopped(request, manifest, summary, ident)
+        if request.precision is not None:  # stopped at its targets, or at its cap
+            _stopped(request, manifest, summary)
         final = summary.result()
         write_json(out / SUMMARY, final.to_dict())
-        for name in sorted(set(listed) - kept):  # an extended run's old last chunk
-            chunk_path(out, name).unlink(missing_ok=True)
+        for path in sorted((out / DATA).glob("blocks-*.parquet")):  # e.g. an extended
+            if path.stem not in kept:  # run's old last chunk, listed or not
+                path.unlink(missing_ok=True)
         manifest["completed_chunks"] = [n for n in manifest["completed_chunks"] if n in kept]
         manifest["percentiles"] = summary.accuracy()
         manifest["finished"] = now()
@@ -261,9 +263,7 @@ def _join(
     return summary
 
 
-def _stopped(
-    request: RunRequest, manifest: dict[str, Any], summary: SummaryBuilder, ident: dict[str, Any]
-) -> None:
+def _stopped(request: RunRequest, manifest: dict[str, Any], summary: SummaryBuilder) -> None:
     """Make the manifest of a run stopped at its precision that of a fixed run of the
     trials it made (the same files), recording the targets and what they reached."""
     assert request.precision is not None

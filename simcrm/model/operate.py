@@ -135,7 +135,7 @@ def operate(
     gap = np.where(np.isfinite(worth) & (left > 0), -cash_at_go_live[order] / worth, np.inf)
     slope = money.running_month[order] / worth
     ledger = Ledger(gap, slope, worth, power, left, s_go_live, LOOP_DTYPE)
-    s_sigma = np.broadcast_to(evaluation_noise(params, quality), n)[order]
+    sigma = evaluation_noise(params, quality)  # in trial order, as the noise is drawn
     rules = ReviewRules.of(s_params)
     record = ReviewRecord(
         order,
@@ -181,30 +181,36 @@ def operate(
             previous = active
             if policy.evaluation and k % policy.cycle_months == 0:
                 # every trial draws, in trial order, whether reviewed or not (same streams)
-                noise = rng.standard_normal(n)[order[:m]]
-                noise *= s_sigma[:m]
-                draw = rng.random(n)[order[:m]]
-                stepper.sync()  # the review reads and raises the ceilings
-                outcome = review(
-                    policy,
-                    rules,
-                    k // policy.cycle_months,
-                    k,
-                    record.running[:m],
-                    active[:m],
-                    noise,
-                    draw,
-                    record.rescues[:m],
-                    s_state.ceiling,
-                )
-                stepper.refresh(outcome.raised)
-                stepper.end_rejection(outcome.raised)  # what raises the ceiling ends rejection
-                # month k's use counts; abandoned projects use nothing from the next on
-                stepper.stop(outcome.abandoned)
-                spending.append((row, *record.add(outcome, k)))
-                if cash_by_month is not None:
-                    payers, amounts = spending[-1][1], spending[-1][2]
-                    np.subtract.at(cash, payers, amounts)
+                noise = rng.standard_normal(n)
+                draw = rng.random(n)
+                # before abandonment may begin, and without improvement, a review decides
+                # nothing (its outcome would be empty)
+                if k >= policy.abandon_min_months or policy.improvement:
+                    noise *= sigma
+                    noise = noise[order[:m]]
+                    if policy.rescue:  # else the rescue draws are not read
+                        draw = draw[order[:m]]
+                    stepper.sync()  # the review reads and raises the ceilings
+                    outcome = review(
+                        policy,
+                        rules,
+                        k // policy.cycle_months,
+                        k,
+                        record.running[:m],
+                        active[:m],
+                        noise,
+                        draw,
+                        record.rescues[:m],
+                        s_state.ceiling,
+                    )
+                    stepper.refresh(outcome.raised)
+                    stepper.end_rejection(outcome.raised)  # raising the ceiling ends rejection
+                    # month k's use counts; abandoned projects use nothing from the next on
+                    stepper.stop(outcome.abandoned)
+                    spending.append((row, *record.add(outcome, k)))
+                    if cash_by_month is not None:
+                        payers, amounts = spending[-1][1], spending[-1][2]
+                        np.subtract.at(cash, payers, amounts)
             if cash_by_month is not None and m:  # the month's end, in calendar months
                 where = cells[filled : filled + m]
                 np.add(s_go_live[:m], k - 1, out=where)

@@ -44,8 +44,10 @@ def replicate_proportion(counts: npt.ArrayLike, sizes: npt.ArrayLike) -> Proport
         return Proportion(0, float("nan"), (float("nan"), float("nan")))
     p = total / trials
     blocks = k.size
+    if blocks < 2 or np.all(k * trials == total * n_b):  # every block the same share: exact
+        return Proportion(total, p, wilson_interval(total, trials))
     residuals = k - p * n_b
-    variance = blocks / (blocks - 1) * float(np.sum(residuals**2)) / trials**2 if blocks > 1 else 0
+    variance = blocks / (blocks - 1) * float(np.sum(residuals**2)) / trials**2
     if variance <= 0.0:
         return Proportion(total, p, wilson_interval(total, trials))
     half = student_quantile(blocks - 1) * math.sqrt(variance)

@@ -22,22 +22,8 @@ AFTER = 5 * BLOCK_SIZE + 100
 """What it grows to: its partial block becomes whole, and more."""
 TWO_BLOCKS = ("--chunk-size", str(2 * BLOCK_SIZE))
 
-TRIAL_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG (simcrm/engine/results.py, summarize_files): the columns it reads "
-    "(SUMMARY_INPUTS + prefixes) leave out 'trial', which SummaryBuilder.add needs with "
-    "replicates=True (simcrm/stats/summary.py:181, KeyError: 'trial'): a design run that "
-    "reuses a chunk file (--extend, --resume) crashes",
-)
-STALE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG (simcrm/engine/run.py, _execute: `for name in sorted(set(listed) - kept)`): "
-    "an interrupted --extend leaves the old last chunk file (blocks-00000002-00000003) on "
-    "disk but no longer listed in the manifest, so the run that finishes it (--resume or "
-    "--extend again) never removes it: data/ holds overlapping chunks (500 rows twice)",
-)
-LHS = pytest.param("lhs", marks=TRIAL_BUG)
-SOBOL = pytest.param("sobol", marks=TRIAL_BUG)
+LHS = pytest.param("lhs", marks=())
+SOBOL = pytest.param("sobol", marks=())
 
 
 def extend_cli(out: Path, trials: int, *extra: str) -> int:
@@ -87,8 +73,10 @@ def test_an_extended_run_is_the_fresh_run(tmp_path: Path, sampling: str) -> None
     )
 
 
-@pytest.mark.parametrize("sampling", ["mc", SOBOL])
-@pytest.mark.parametrize("chunk_blocks", [1, 3])
+@pytest.mark.parametrize(
+    ("chunk_blocks", "sampling"),
+    [(1, "mc"), pytest.param(1, "sobol", marks=()), (3, "sobol")],
+)
 def test_extension_is_the_same_on_any_chunking(
     tmp_path: Path, chunk_blocks: int, sampling: str
 ) -> None:
@@ -113,7 +101,6 @@ def test_an_extension_of_whole_blocks_only_adds_chunks(tmp_path: Path) -> None:
     assert manifest(grown)["reused_chunks"] == [name.removesuffix(".parquet") for name in old]
 
 
-@TRIAL_BUG
 def test_the_python_interface_extends_a_design_run(tmp_path: Path) -> None:
     grown, fresh = tmp_path / "grown", tmp_path / "fresh"
     assert run_cli(grown, "--sampling", "lhs", *TWO_BLOCKS, trials=BEFORE) == 0
@@ -153,13 +140,6 @@ def test_a_precision_stopped_run_extends_to_the_fixed_run(tmp_path: Path) -> Non
     assert len(manifest(out)["reused_chunks"]) == stopped // BLOCK_SIZE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (simcrm/engine/run.py, _execute): a --precision run that reaches its cap "
-    "keeps 'precision' in its identity (only a run stopped before the cap is recorded as "
-    "the fixed run of its trials), so --extend refuses it: 'differs in more than its "
-    "trials (precision)'",
-)
 def test_a_precision_run_that_reached_its_cap_extends_too(tmp_path: Path) -> None:
     out, fresh = tmp_path / "r", tmp_path / "fresh"
     one = ("--chunk-size", str(BLOCK_SIZE))
@@ -170,7 +150,7 @@ def test_a_precision_run_that_reached_its_cap_extends_too(tmp_path: Path) -> Non
     same_run(out, fresh)
 
 
-@pytest.mark.parametrize("sampling", [pytest.param("mc", marks=STALE_BUG), SOBOL])
+@pytest.mark.parametrize("sampling", [pytest.param("mc", marks=()), SOBOL])
 @pytest.mark.parametrize("how", ["resume", "extend again"])
 def test_an_interrupted_extension_finishes(tmp_path: Path, how: str, sampling: str) -> None:
     """KeyboardInterrupt (from the progress callback) once the first new chunk has
@@ -298,13 +278,6 @@ def test_a_directory_with_no_run_is_refused(
     assert [f.name for f in (tmp_path / "other").iterdir()] == ["notes.txt"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (simcrm/engine/extend.py, extension): the scenario is parsed from the text "
-    "recorded in the manifest, never from the file, so an edited scenario file is not "
-    "noticed and the run is extended from its old text; docs/sampling.md says --extend is "
-    "refused if the scenario or a data file changed since (only data files are checked)",
-)
 def test_a_changed_scenario_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scenario = tmp_path / "mine.toml"
     scenario.write_text(BASELINE.read_text())

@@ -297,12 +297,6 @@ def test_several_targets_must_all_hold(tmp_path: Path, fixed_mc: pd.DataFrame) -
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (simcrm/engine/run.py, _execute: `if summary.trials < request.n: _stopped(...)`): "
-    "a run that reaches its cap records no manifest['precision'] (neither the targets nor "
-    "that they were not reached), and keeps 'precision' in its identity",
-)
 def test_a_run_that_never_reaches_its_target_stops_at_the_cap(tmp_path: Path) -> None:
     out = tmp_path / "r"
     cap = 2 * BLOCK_SIZE + 10

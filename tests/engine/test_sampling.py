@@ -226,4 +226,44 @@ def test_an_unknown_sampling_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
     assert not (tmp_path / "r").exists()
     with pytest.raises(simcrm.errors.InputError):
         simulate(simcrm.load_scenario(BASELINE), 10, 1, sampling="halton")
-    assert main(["run", str(BASELINE), "--sampling", "sobol", "--trials", "0"]) == 2
+
+
+def test_summary_recompute_of_a_design_run_gives_its_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r"
+    assert run_cli(out, "--sampling", "sobol", trials=BLOCK_SIZE + 10) == 0
+    capsys.readouterr()
+    assert main(["summary", str(out), "--recompute", "--json"]) == 0
+    recomputed = json.loads(capsys.readouterr().out)
+    assert recomputed == json.loads((out / "summary.json").read_text())
+
+
+def test_an_interrupted_design_run_resumes_to_the_same_bytes(tmp_path: Path) -> None:
+    from simcrm.engine.run import RunRequest, execute
+
+    reference, out = tmp_path / "reference", tmp_path / "r"
+    one = ("--sampling", "lhs", "--chunk-size", str(BLOCK_SIZE))
+    assert run_cli(reference, *one) == 0
+    calls: list[int] = []
+
+    def progress(trials: int) -> None:
+        calls.append(trials)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    request = RunRequest(
+        simcrm.load_scenario(BASELINE),
+        SMALL,
+        11,
+        out,
+        chunk_trials=BLOCK_SIZE,
+        scenario_path=BASELINE,
+        sampling="lhs",
+    )
+    with pytest.raises(KeyboardInterrupt):
+        execute(request, progress=progress)
+    assert manifest(out)["status"] == "interrupted"
+    assert run_cli(out, *one, "--resume") == 0
+    assert data_bytes(out) == data_bytes(reference)
+    assert (out / "summary.json").read_bytes() == (reference / "summary.json").read_bytes()

@@ -100,13 +100,6 @@ def test_wilson_when_fewer_than_two_blocks_or_no_spread(
     assert found.ci95 == pytest.approx(wilson_by_hand(k, n), rel=1e-12, abs=1e-15)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (simcrm/stats/replicates.py, replicate_proportion): 'no spread' is tested as "
-    "variance <= 0 on float residuals k_b - p*n_b, which round to ~1e-13 when p is not a "
-    "dyadic fraction, so blocks with exactly equal shares get a zero-width interval, not "
-    "Wilson's (exact check: k_b * Σn == Σk * n_b for every block)",
-)
 def test_equal_shares_whose_residuals_round_give_wilson_too() -> None:
     counts, sizes = [2408, 2408, 3612, 3612], [3580, 3580, 5370, 5370]  # each share 0.6726…
     assert len({k / n for k, n in zip(counts, sizes, strict=True)}) == 1
