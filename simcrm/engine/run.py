@@ -166,6 +166,8 @@ def _execute(
             if path.stem not in kept:  # run's old last chunk, listed or not
                 path.unlink(missing_ok=True)
         manifest["completed_chunks"] = [n for n in manifest["completed_chunks"] if n in kept]
+        if not request.data and not any((out / DATA).iterdir()):
+            (out / DATA).rmdir()  # a summary-only run leaves no empty data/ behind
         manifest["percentiles"] = summary.accuracy()
         manifest["finished"] = now()
         _record(out, manifest, "complete")

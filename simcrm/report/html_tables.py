@@ -57,13 +57,14 @@ def _proportion_rows(entries: dict[str, Any], labels: dict[str, str]) -> list[li
 
 
 def criteria_table(summary: dict[str, Any]) -> Table:
-    """P(fail) of every criterion with its 95% Wilson interval."""
+    """P(fail) of every criterion with its 95% interval (Wilson's, or across blocks)."""
     trials = summary.get("trials")
     return table(
         "Failure by each stakeholder's definition",
         ["criterion", "failed projects", "P(fail)", "95% interval"],
         _proportion_rows(summary.get("criteria") or {}, {}),
-        f"of {count(trials)} simulated projects; intervals: Wilson score",
+        f"of {count(trials)} simulated projects; intervals: "
+        + ("across blocks" if summary.get("intervals") == "replicates" else "Wilson score"),
     )
 
 

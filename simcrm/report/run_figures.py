@@ -81,6 +81,7 @@ def run_figure_data(summary: Summary, title: str, currency: str) -> dict[str, di
             {"criterion": name, "p": entry.p, "ci95": list(entry.ci95)}
             for name, entry in summary.criteria.items()
         ],
+        "interval": summary.interval_label,
     }
     names = list(summary.criteria)
     if len(names) > 1:
@@ -142,7 +143,7 @@ def distribution_figure(data: dict[str, Any]) -> Figure:
 
 
 def failure_figure(data: dict[str, Any]) -> Figure:
-    """P(fail) of each criterion with its 95% Wilson interval, in its stakeholder colour."""
+    """P(fail) of each criterion with its 95% interval, in its stakeholder colour."""
     rows = data["criteria"]
     fig = blank_figure(7.5, 1.2 + 0.42 * len(rows))
     ax = fig.subplots()
@@ -157,7 +158,7 @@ def failure_figure(data: dict[str, Any]) -> Figure:
     ax.set_yticks(y, [r["criterion"] for r in rows], fontsize=9)
     ax.set_xlim(0, 1)
     percent_axis(ax.xaxis)
-    ax.set_xlabel("P(fail) (whisker: 95% Wilson interval)", fontsize=9)
+    ax.set_xlabel(f"P(fail) (whisker: {data.get('interval', '95% Wilson interval')})", fontsize=9)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(data["title"], fontsize=10)
     return fig

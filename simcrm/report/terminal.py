@@ -60,7 +60,7 @@ def risk_table(summary: Summary, currency: str = "") -> Table:
     )
     table.add_column("risk")
     table.add_column("P(occurs)", justify="right")
-    table.add_column("95% Wilson interval", justify="right")
+    table.add_column(summary.interval_label, justify="right")
     table.add_column(f"cost per trial{unit}", justify="right")
     table.add_column(f"cost if it occurs{unit}", justify="right")
     table.add_column(f"NPV: occurred − not{unit}", justify="right")
@@ -128,7 +128,7 @@ def summary_tables(summary: Summary, title: str = "", currency: str = "") -> Gro
     verdicts = Table(title=f"{title} — {n:,} trials".strip(" —"), title_justify="left")
     verdicts.add_column("failure criterion")
     verdicts.add_column("P(fail)", justify="right")
-    verdicts.add_column("95% Wilson interval", justify="right")
+    verdicts.add_column(summary.interval_label, justify="right")
     for name, entry in summary.criteria.items():
         verdicts.add_row(name, _pct(entry.p), _interval(entry))
     for key, label in EVENTS.items():

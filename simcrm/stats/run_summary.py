@@ -198,6 +198,10 @@ class Summary:
     cash
         Percentiles of the cumulative undiscounted cash by month from the start, in
         multiples of the budget ``B`` (runs only).
+    intervals
+        How the probabilities' 95% intervals were computed: ``"wilson"`` (independent
+        trials) or ``"replicates"`` (the spread across blocks of a sampling design,
+        :mod:`simcrm.stats.replicates`).
     """
 
     trials: int
@@ -211,6 +215,14 @@ class Summary:
     profiles: dict[str, list[float]] = field(default_factory=dict)
     adoption: AdoptionFan | None = None
     cash: AdoptionFan | None = None
+    intervals: str = "wilson"
+
+    @property
+    def interval_label(self) -> str:
+        """What the probabilities' intervals are, for a table's heading."""
+        if self.intervals == "replicates":
+            return "95% interval (across blocks)"
+        return "95% Wilson interval"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form (what ``summary.json`` holds)."""
@@ -233,6 +245,8 @@ class Summary:
             out["adoption_by_month"] = self.adoption.to_dict()
         if self.cash is not None:
             out["cash_by_month"] = self.cash.to_dict()
+        if self.intervals != "wilson":  # a plain run's summary keeps its bytes
+            out["intervals"] = self.intervals
         return out
 
     @classmethod
@@ -261,6 +275,7 @@ class Summary:
                 else None
             ),
             cash=AdoptionFan.from_dict(data["cash_by_month"]) if "cash_by_month" in data else None,
+            intervals=str(data.get("intervals", "wilson")),
         )
 
     def to_frame(self) -> pd.DataFrame:

@@ -270,6 +270,7 @@ class SummaryBuilder:
             profiles=profiles if n else {},
             adoption=self._fan("adoption_by_month", ADOPTION_GRID),
             cash=self._fan("cash_by_month", CASH_GRID),
+            intervals="wilson" if self.replicates is None else "replicates",
         )
 
     def proportions(self) -> dict[str, Proportion]:
