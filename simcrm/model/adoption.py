@@ -99,8 +99,9 @@ class Rejection:
     good: ``a ← a (1 − δ − ρ) + (p + (qb/m) a)(m − a)``, clipped to ``[0, m′]``, and its
     ceiling shrinks by as much, ``m′ = m − ρ a`` (the same ``a``, before the step). Its
     share and ceiling are stepped here in float64, in the fused form ``a ← p m + a (K −
-    (qb/m) a)`` with ``K = 1 − δ − ρ − p + qb``, and written to the stepper's rows and to
-    the state's ceilings each month (the reviews read both). The step is a convex
+    (qb/m) a)`` with ``K = 1 − δ − ρ − p + qb``, and written to the stepper's rows each
+    month and to the state's ceilings each month or on :meth:`sync` (the reviews read
+    both). The step is a convex
     combination when ``p + qb ≤ 1`` and ``δ + ρ ≤ 1``; the clips cover the other cases.
 
     Parameters
