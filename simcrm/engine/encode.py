@@ -45,9 +45,11 @@ class EncodedChunk:
 
     rows: int
     parquet: npt.NDArray[np.uint8] | None
-    summary: SummaryBuilder
+    summary: SummaryBuilder | None
     table: pa.Table | None = None
     metadata: dict[str, str] | None = None
+    monthly: dict[str, npt.NDArray[np.int64]] | None = None
+    """With a deferred summary: the chunk's monthly counts, still to be added."""
     nonfinite: tuple[str, int] | None = None
     """The first output that is not finite where it must be, and its trial (the run is
     then refused: :func:`first_nonfinite`)."""
@@ -81,6 +83,9 @@ class EncodeChunk:
         Keep the distribution columns' values for exact percentiles.
     replicates
         Count each block's proportions (runs with a sampling design).
+    defer
+        Hand the whole table over, to be summarised and encoded by :meth:`finish` on the
+        run's writer thread (in process, while the next chunk is computed).
     """
 
     provenance: dict[str, str]
@@ -90,6 +95,7 @@ class EncodeChunk:
     columns: tuple[str, ...] | None = None
     keep_values: bool = False
     replicates: bool = False
+    defer: bool = False
 
     def __call__(self, job: Job, chunk: Chunk, columns: Columns) -> EncodedChunk:
         """Encode and summarise one chunk's columns (and its monthly adoption counts,
@@ -101,19 +107,28 @@ class EncodeChunk:
             empty = SummaryBuilder(keep_values=False, sketch=False)
             return EncodedChunk(0, None, empty, nonfinite=broken)
         table = pa.table(columns)
+        counts = {key: np.asarray(v, dtype=np.int64) for key, v in monthly.items()}
+        provenance = dict(self.provenance)
+        for key, value in counts.items():
+            provenance[key] = encode_counts(value)
+        handed = EncodedChunk(table.num_rows, None, None, table, provenance, counts)
+        return handed if self.defer else self.finish(handed)
+
+    def finish(self, handed: EncodedChunk) -> EncodedChunk:
+        """Summarise a handed-over chunk and encode the outputs it keeps (if any)."""
+        table, provenance = handed.table, handed.metadata
+        if table is None or provenance is None:
+            return handed
         summary = SummaryBuilder(
             keep_values=self.keep_values, sketch=self.sketch, replicates=self.replicates
         )
         summary.add(table)
-        provenance = dict(self.provenance)
-        for key, counts in monthly.items():
-            summary.add_monthly_counts(key, np.asarray(counts, dtype=np.int64))
-            provenance[key] = encode_counts(counts)
+        for key, counts in (handed.monthly or {}).items():
+            summary.add_monthly_counts(key, counts)
         if not self.data:
             return EncodedChunk(table.num_rows, None, summary)
         if self.columns is not None:
-            keep = ["trial", *(c for c in self.columns if c != "trial")]
-            table = table.select(keep)
+            table = table.select(["trial", *(c for c in self.columns if c != "trial")])
         if not self.encode:
             return EncodedChunk(table.num_rows, None, summary, table, provenance)
         return EncodedChunk(table.num_rows, encode_chunk(table, provenance), summary)

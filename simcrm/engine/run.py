@@ -145,13 +145,30 @@ def _execute(
         columns=request.columns,
         keep_values=request.n <= summaries.EXACT_LIMIT or request.precision is not None,
         replicates=request.sampling != "mc",
+        defer=local and request.precision is None,  # summarised on the writer thread
     )
     try:
         record = lambda status: _record(out, manifest, status)  # noqa: E731
-        with ChunkWriter(out, manifest, record, write=request.data, background=local) as writer:
+        summary = _run_summary(request)
+
+        def joined(chunk: Chunk, result: EncodedChunk) -> None:
+            if encoder.defer and result.summary is not None:
+                summary.merge(result.summary)
+                if progress is not None:
+                    progress(result.rows)
+
+        with ChunkWriter(
+            out,
+            manifest,
+            record,
+            write=request.data,
+            background=local,
+            finish=encoder.finish,
+            joined=joined,
+        ) as writer:
             results = map_chunks(job, encoder, pool, todo)
             try:
-                summary = _join(request, chunks, done, results, writer, progress)
+                _join(request, summary, chunks, done, results, writer, progress)
             finally:
                 close = getattr(results, "close", None)
                 if close is not None:
@@ -193,8 +210,19 @@ def _execute(
     return final
 
 
+def _run_summary(request: RunRequest) -> SummaryBuilder:
+    """The empty summary of a run, that its chunks are merged into."""
+    return SummaryBuilder(
+        request.scenario.crosstab_pair(),
+        keep_values=True,  # the chunks' values while the run has few enough
+        sketch=request.n > summaries.EXACT_LIMIT or request.precision is not None,
+        replicates=request.sampling != "mc",
+    )
+
+
 def _join(
     request: RunRequest,
+    summary: SummaryBuilder,
     chunks: list[Chunk],
     done: set[str],
     results: Iterator[tuple[Chunk, EncodedChunk]],
@@ -207,14 +235,9 @@ def _join(
     summary merged, so the results directory always holds a prefix of the run. With a
     precision the targets are checked after each join, and the run stops (the chunks
     still computing are dropped) as soon as they hold: the decision depends on the
-    trials alone, not on the order in which chunks finish.
+    trials alone, not on the order in which chunks finish. A chunk whose summary is
+    deferred (in process, without a precision) is merged by ``writer`` once written.
     """
-    summary = SummaryBuilder(
-        request.scenario.crosstab_pair(),
-        keep_values=True,  # the chunks' values while the run has few enough
-        sketch=request.n > summaries.EXACT_LIMIT or request.precision is not None,
-        replicates=request.sampling != "mc",
-    )
     waiting: dict[int, tuple[Chunk, EncodedChunk]] = {}
     index = {c.name: i for i, c in enumerate(chunks)}
     order = iter(enumerate(chunks))
@@ -237,9 +260,10 @@ def _join(
             elif position in waiting:
                 chunk, result = waiting.pop(position)
                 writer.put(chunk, result)
-                summary.merge(result.summary)
-                if progress is not None:
-                    progress(result.rows)
+                if result.summary is not None:  # else merged once written
+                    summary.merge(result.summary)
+                    if progress is not None:
+                        progress(result.rows)
             else:
                 return False
             position, following = next(order, (len(chunks), None))

@@ -1,8 +1,8 @@
 """Writing a run's chunks as they join it, on a second thread when computing in process.
 
-Encoding a chunk as Parquet and writing it cost about a third of computing it; pyarrow
-releases the GIL while it encodes and the disk while it writes, so a single writer
-thread does both while the main thread computes the next chunk. At most two chunks wait
+Summarising a chunk, encoding it as Parquet and writing it cost about a third of
+computing it; numpy and pyarrow release the GIL in that work, so a single writer thread
+does it while the main thread computes the next chunk. At most two chunks wait
 to be written (memory stays flat). The manifest is only touched from the main thread:
 a chunk is recorded as complete once its file is whole on disk.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -29,11 +30,21 @@ IN_FLIGHT = 2
 """Chunks at most waiting to be written."""
 
 
-def _write(path: Path, result: EncodedChunk) -> str:
-    """Encode (if needed) and write one chunk; its SHA-256."""
+Finish = Callable[[EncodedChunk], EncodedChunk]
+
+
+def _write(
+    path: Path, result: EncodedChunk, finish: Finish, write: bool
+) -> tuple[str | None, EncodedChunk]:
+    """Summarise (if deferred), encode (if needed) and write one chunk: its SHA-256 (None
+    when nothing is written) and the finished chunk."""
+    if result.summary is None:
+        result = finish(result)
+    if not write:
+        return None, result
     data = result.encoded()
     write_bytes(path, data)
-    return chunk_digest(data)
+    return chunk_digest(data), result
 
 
 class ChunkWriter:
@@ -50,7 +61,11 @@ class ChunkWriter:
     write
         Write the chunks' files (False: a summary-only run records them as computed).
     background
-        Write on a second thread.
+        Write (and finish deferred chunks) on a second thread.
+    finish
+        Summarises a chunk handed over with its summary deferred.
+    joined
+        Called in this thread, in chunk order, with each chunk once it is written.
     """
 
     def __init__(
@@ -61,13 +76,17 @@ class ChunkWriter:
         *,
         write: bool,
         background: bool,
+        finish: Finish = lambda result: result,
+        joined: Callable[[Chunk, EncodedChunk], None] | None = None,
     ) -> None:
         self.out = out
         self.manifest = manifest
         self.record = record
         self.write = write
-        self.pool = ThreadPoolExecutor(1, "simcrm-writer") if background and write else None
-        self.waiting: deque[tuple[Chunk, Future[str]]] = deque()
+        self.finish_chunk = finish
+        self.joined = joined
+        self.pool = ThreadPoolExecutor(1, "simcrm-writer") if background else None
+        self.waiting: deque[tuple[Chunk, Future[tuple[str | None, EncodedChunk]]]] = deque()
         self.written = self.spent = 0.0
 
     def __enter__(self) -> ChunkWriter:
@@ -79,6 +98,8 @@ class ChunkWriter:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        if kind is not None:
+            self.joined = None  # a stopped run: note the files written, summarise nothing
         if self.pool is not None:
             try:  # files being written are finished (each is renamed whole), then noted
                 self._collect(0)
@@ -91,12 +112,11 @@ class ChunkWriter:
     def put(self, chunk: Chunk, result: EncodedChunk) -> None:
         """Write one chunk (now, or on the writer thread)."""
         path = chunk_path(self.out, chunk.name)
-        if not self.write:
-            self._done(chunk, None)
-        elif self.pool is None:
-            self._done(chunk, _write(path, result))
+        if self.pool is None:
+            self._done(chunk, *_write(path, result, self.finish_chunk, self.write))
         else:
-            self.waiting.append((chunk, self.pool.submit(_write, path, result)))
+            work = self.pool.submit(_write, path, result, self.finish_chunk, self.write)
+            self.waiting.append((chunk, work))
             self._collect(IN_FLIGHT)
 
     def finish(self) -> None:
@@ -107,12 +127,14 @@ class ChunkWriter:
         """Record the written chunks, waiting until at most ``keep`` are in flight."""
         while self.waiting and (len(self.waiting) > keep or self.waiting[0][1].done()):
             chunk, future = self.waiting.popleft()
-            self._done(chunk, future.result())
+            self._done(chunk, *future.result())
 
-    def _done(self, chunk: Chunk, digest: str | None) -> None:
+    def _done(self, chunk: Chunk, digest: str | None, result: EncodedChunk) -> None:
         if digest is not None:
             self.manifest["chunk_sha256"][chunk.name] = digest
         self.manifest["completed_chunks"].append(chunk.name)
+        if self.joined is not None:
+            self.joined(chunk, result)
         if self.spent <= MANIFEST_SHARE * (time.monotonic() - self.written):
             self.written = time.monotonic()
             self.record("running")

@@ -91,7 +91,8 @@ def _cases() -> list[tuple[str, str, str]]:
     for table, values in ((PROBABILITIES, HOSTILE_PROBABILITIES), (REALS, HOSTILE_REALS)):
         for command, options in table.items():
             cases += [(command, option, v) for option in options for v in values]
-    return cases
+    # within the parser's range: fit refuses it itself (a test below checks that)
+    return [c for c in cases if c != ("fit", "--mc-samples", "1e30")]
 
 
 def _refused(argv: list[str], option: str, capsys: pytest.CaptureFixture[str]) -> str:
@@ -110,8 +111,6 @@ def _refused(argv: list[str], option: str, capsys: pytest.CaptureFixture[str]) -
 def test_a_hostile_number_is_refused_with_one_line(
     command: str, option: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if command == "fit" and option == "--mc-samples" and value in {"1e30"}:
-        pytest.skip("within the parser's range; fit refuses it itself (checked below)")
     argv = [*_command(command, tmp_path), f"{option}={value}"]
     _refused(argv, option, capsys)
     assert not (tmp_path / "out").exists()
