@@ -19,6 +19,7 @@ from typing import Any
 import simcrm.stats.summary as summaries
 from simcrm.engine.blocks import Chunk, Job, plan_chunks
 from simcrm.engine.defaults import resolve
+from simcrm.engine.directory import prepare_directory, remove_run
 from simcrm.engine.encode import EncodeChunk, EncodedChunk
 from simcrm.engine.executors import Executor, InProcess, open_executor
 from simcrm.engine.mapping import map_chunks
@@ -34,8 +35,6 @@ from simcrm.engine.store import (
     chunk_path,
     file_digest,
     now,
-    prepare_directory,
-    remove_run,
     run_lock,
     versions,
     write_json,
